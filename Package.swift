@@ -1,0 +1,45 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// The dot-product micro-kernels are compiled for the extension they use (Armv8.2 DotProd on
+// aarch64, AVX-512 VNNI on x86_64); SegKernels calls them only after a run-time CPU check, so the
+// rest of the library keeps the baseline of the host architecture.
+#if arch(x86_64)
+let dotProductFlags = ["-Xcc", "-mavx512f", "-Xcc", "-mavx512bw", "-Xcc", "-mavx512vl", "-Xcc", "-mavx512vnni"]
+let baselineFlags = ["-Xcc", "-march=x86-64-v3"]
+#elseif arch(arm64)
+let dotProductFlags = ["-Xcc", "-march=armv8-a+dotprod"]
+let baselineFlags: [String] = []
+#else
+let dotProductFlags: [String] = []
+let baselineFlags: [String] = []
+#endif
+
+let kernelSettings: [SwiftSetting] = [.enableExperimentalFeature("BuiltinModule"), .unsafeFlags(baselineFlags)]
+
+let package = Package(
+    name: "segd",
+    products: [
+        .library(name: "SegKernels", targets: ["SegKernels"]),
+        .executable(name: "segctl", targets: ["segctl"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+    ],
+    targets: [
+        .target(name: "CSegKernels"),
+        .target(
+            name: "SegKernelsDotProd",
+            swiftSettings: [.enableExperimentalFeature("BuiltinModule"), .unsafeFlags(dotProductFlags)]),
+        .target(name: "SegKernels", dependencies: ["CSegKernels", "SegKernelsDotProd"], swiftSettings: kernelSettings),
+        .target(name: "SegKernelsConformance", dependencies: ["SegKernels"], swiftSettings: [.unsafeFlags(baselineFlags)]),
+        .target(name: "SegKernelsBench", dependencies: ["SegKernels"], swiftSettings: [.unsafeFlags(baselineFlags)]),
+        .executableTarget(
+            name: "segctl",
+            dependencies: [
+                "SegKernels", "SegKernelsBench", "SegKernelsConformance",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .testTarget(name: "SegKernelsTests", dependencies: ["SegKernels", "SegKernelsConformance"]),
+    ]
+)

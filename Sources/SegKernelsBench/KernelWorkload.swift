@@ -1,0 +1,84 @@
+import SegKernels
+
+/// A kernel configured once (weights packed, buffers allocated) and run many times: the unit that
+/// `segctl bench kernels` times on the host and the ARM harness counts instructions of.
+/// `run` allocates nothing. Not thread-safe.
+public final class KernelWorkload {
+    /// Stable identifier, e.g. `conv3x3-d12`.
+    public let name: String
+    /// Kernel family, e.g. `conv2d`.
+    public let kernel: String
+    /// Shape and options, human-readable.
+    public let detail: String
+    /// Multiply-accumulates per run (0 for kernels that do none).
+    public let macs: Int
+    /// Output elements per run.
+    public let outputElements: Int
+    private let body: () -> Void
+    /// Buffers the body uses, kept alive with it.
+    private let buffers: [AlignedBuffer]
+
+    init(name: String, kernel: String, detail: String, macs: Int, outputElements: Int, buffers: [AlignedBuffer], body: @escaping () -> Void) {
+        self.name = name
+        self.kernel = kernel
+        self.detail = detail
+        self.macs = macs
+        self.outputElements = outputElements
+        self.buffers = buffers
+        self.body = body
+    }
+
+    /// One run of the kernel.
+    public func run() { body() }
+}
+
+/// A named recipe for a workload.
+struct WorkloadRecipe {
+    let name: String
+    /// Builds the workload; convolutions use `path` (nil: the best this CPU runs). Returns nil
+    /// when this CPU lacks the path.
+    let make: (ConvKernelPath?) -> KernelWorkload?
+}
+
+/// The benchmark workloads: the convolution shapes of the two target networks (DeepLab-LargeFOV-lite
+/// and RefineNet-lite) and one representative shape of every other kernel.
+public enum KernelBenchmarks {
+    static var recipes: [WorkloadRecipe] {
+        convolutionWorkloads
+    }
+
+    /// Workload names, in report order.
+    public static var names: [String] { recipes.map { $0.name } }
+
+    /// Builds the workload `name`, its convolutions on `path` (nil: the best this CPU runs); nil
+    /// for an unknown name or a path this CPU lacks.
+    public static func make(_ name: String, path: ConvKernelPath? = nil) -> KernelWorkload? {
+        for recipe in recipes where recipe.name == name { return recipe.make(path) }
+        return nil
+    }
+}
+
+/// Deterministic filler for benchmark data.
+struct BenchRandom {
+    private var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+        return state >> 11
+    }
+
+    mutating func int(_ range: ClosedRange<Int>) -> Int {
+        range.lowerBound + Int(next() % UInt64(range.upperBound - range.lowerBound + 1))
+    }
+
+    mutating func unit() -> Double { Double(next() >> 11) * (1.0 / 4_503_599_627_370_496.0) }
+
+    mutating func buffer(count: Int, _ range: ClosedRange<Int> = -128...127) -> AlignedBuffer {
+        let b = AlignedBuffer(byteCount: count)
+        let p = b.typed(Int8.self, count: count)
+        for i in 0..<count { p[i] = Int8(int(range)) }
+        return b
+    }
+}

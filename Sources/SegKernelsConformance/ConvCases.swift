@@ -1,0 +1,114 @@
+import SegKernels
+
+/// Draws a convolution's output quantization: random zero point, scale and activation.
+func drawOutput(_ rng: inout SplitMix64, scale: Double) -> OutputQuantization {
+    let zeroPoint = Int32(rng.int(-128...127))
+    let activation = rng.pick([FusedActivation.none, .none, .relu, .relu6])
+    return OutputQuantization(zeroPoint: zeroPoint, scale: scale, activation: activation)
+}
+
+/// Per-channel (or, one time in four, per-tensor) multipliers that spread accumulators of `depth`
+/// random products over the int8 range.
+func drawMultipliers(_ rng: inout SplitMix64, channels: Int, depth: Int) -> [QuantizedMultiplier] {
+    let typical = 60.0 / (74.0 * 74.0 * Double(max(depth, 1)).squareRoot())
+    let count = rng.chance(25) ? 1 : channels
+    var result: [QuantizedMultiplier] = []
+    for _ in 0..<count {
+        result.append(try! QuantizedMultiplier(scale: typical * (0.25 + 1.75 * rng.unit())))
+    }
+    return result
+}
+
+/// A random convolution: kernel 1..7, stride 1..3, dilation up to 24, any padding, groups
+/// (depthwise included), channel counts that are not multiples of 4/8/16.
+func drawConv2DGeometry(_ rng: inout SplitMix64) -> Conv2DGeometry {
+    let kernelHeight = rng.int(1...7), kernelWidth = rng.chance(80) ? kernelHeight : rng.int(1...7)
+    let strideHeight = rng.chance(60) ? 1 : rng.int(2...3), strideWidth = rng.chance(80) ? strideHeight : rng.int(1...2)
+    let dilated = rng.chance(35)
+    let dilationHeight = dilated ? rng.int(2...24) : 1, dilationWidth = dilated ? (rng.chance(70) ? dilationHeight : rng.int(1...24)) : 1
+    let spanHeight = dilationHeight * (kernelHeight - 1), spanWidth = dilationWidth * (kernelWidth - 1)
+    let padTop = rng.int(0...spanHeight), padBottom = rng.chance(70) ? padTop : rng.int(0...spanHeight)
+    let padLeft = rng.int(0...spanWidth), padRight = rng.chance(70) ? padLeft : rng.int(0...spanWidth)
+    let inputHeight = max(1, spanHeight + 1 - padTop - padBottom) + rng.int(0...9)
+    let inputWidth = max(1, spanWidth + 1 - padLeft - padRight) + rng.int(0...11)
+    var inputChannels: Int, outputChannels: Int, groups: Int
+    switch rng.int(0...9) {
+    case 0...1:
+        groups = rng.int(2...48)
+        inputChannels = groups
+        outputChannels = groups
+    case 2:
+        groups = rng.int(2...4)
+        inputChannels = groups * rng.int(1...12)
+        outputChannels = groups * rng.int(1...12)
+    default:
+        groups = 1
+        inputChannels = rng.chance(20) ? rng.int(1...4) : rng.int(1...70)
+        outputChannels = rng.int(1...70)
+    }
+    return Conv2DGeometry(
+        batch: rng.chance(10) ? 2 : 1, inputHeight: inputHeight, inputWidth: inputWidth,
+        inputChannels: inputChannels, outputChannels: outputChannels,
+        kernelHeight: kernelHeight, kernelWidth: kernelWidth, strideHeight: strideHeight, strideWidth: strideWidth,
+        dilationHeight: dilationHeight, dilationWidth: dilationWidth,
+        padTop: padTop, padLeft: padLeft, padBottom: padBottom, padRight: padRight, groups: groups)
+}
+
+func describe(_ g: Conv2DGeometry) -> String {
+    "n\(g.batch) \(g.inputHeight)x\(g.inputWidth)x\(g.inputChannels)->\(g.outputChannels) k\(g.kernelHeight)x\(g.kernelWidth)"
+        + " s\(g.strideHeight)x\(g.strideWidth) d\(g.dilationHeight)x\(g.dilationWidth)"
+        + " p\(g.padTop),\(g.padLeft),\(g.padBottom),\(g.padRight) g\(g.groups)"
+}
+
+/// Every path of `PackedConv2D` (and a run split into two row ranges) against `conv2dReference`.
+func conv2dCase(_ rng: inout SplitMix64, _ index: Int) -> ConformanceResult {
+    let g = drawConv2DGeometry(&rng)
+    let input = randomInput(&rng, count: g.inputElementCount)
+    let weights = AlignedBuffer(byteCount: g.weightElementCount)
+    rng.fill(weights.typed(Int8.self, count: g.weightElementCount), count: g.weightElementCount, -127...127)
+    var bias: [Int32] = []
+    for _ in 0..<g.outputChannels { bias.append(Int32(rng.int(-40_000...40_000))) }
+    let multipliers = drawMultipliers(&rng, channels: g.outputChannels, depth: g.taps * g.inputChannelsPerGroup)
+    let output = drawOutput(&rng, scale: 0.02 + rng.unit() * 0.1)
+    let quantization = ConvQuantization(inputZeroPoint: Int32(rng.int(-128...127)), multipliers: multipliers, output: output)
+    let shape = describe(g)
+
+    let expected = sentinelOutput(byteCount: g.outputElementCount)
+    bias.withUnsafeBufferPointer { b in
+        conv2dReference(
+            g, input: input.typed(Int8.self, count: g.inputElementCount),
+            weights: weights.typed(Int8.self, count: g.weightElementCount), bias: b.baseAddress,
+            quantization: quantization, output: expected.typed(Int8.self, count: g.outputElementCount))
+    }
+    var checked: [String] = []
+    var failures: [String] = []
+    let weightBuffer = UnsafeBufferPointer(start: weights.typed(Int8.self, count: g.weightElementCount), count: g.weightElementCount)
+    let paths = g.isDepthwise ? [ConvKernelPath.widening] : ConvKernelPath.available
+    for path in paths {
+        let packed: PackedConv2D
+        do {
+            packed = try bias.withUnsafeBufferPointer { b throws(KernelConfigurationError) in
+                try PackedConv2D(g, weights: weightBuffer, bias: b, quantization: quantization, path: path)
+            }
+        } catch {
+            failures.append("\(path): refused: \(error)")
+            continue
+        }
+        let scratch = workspace(packed.workspaceByteCount)
+        let got = sentinelOutput(byteCount: g.outputElementCount)
+        packed.run(input: input.typed(Int8.self, count: 1), output: got.typed(Int8.self, count: 1), workspace: scratch.pointer)
+        compare("\(path)", got, expected, count: g.outputElementCount, into: &failures)
+        checked.append("\(path)")
+        // Two row ranges, as two threads would run them.
+        let split = sentinelOutput(byteCount: g.outputElementCount)
+        let middle = packed.outputRowCount / 2
+        packed.run(input: input.typed(Int8.self, count: 1), output: split.typed(Int8.self, count: 1),
+                   workspace: scratch.pointer, outputRows: middle..<packed.outputRowCount)
+        packed.run(input: input.typed(Int8.self, count: 1), output: split.typed(Int8.self, count: 1),
+                   workspace: scratch.pointer, outputRows: 0..<middle)
+        compare("\(path) rows-split", split, expected, count: g.outputElementCount, into: &failures)
+    }
+    return ConformanceResult(
+        family: "conv2d", index: index, shape: shape, digest: digest(expected, count: g.outputElementCount),
+        checked: checked, failures: failures)
+}

@@ -1,0 +1,9 @@
+import ArgumentParser
+
+@main
+struct SegCtl: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "segctl",
+        abstract: "Control and inspect segd, the semantic-segmentation daemon.",
+        subcommands: [Kernels.self, Bench.self])
+}

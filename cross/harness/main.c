@@ -1,0 +1,49 @@
+// Test and benchmark harness for the Embedded Swift build of SegKernels on aarch64 and armv7
+// (cross/embedded-test.sh, bench/arm-instructions.sh). Linked statically with glibc; the Swift
+// side lives in Entry.swift.
+//
+//   harness conformance CASES SEED [FAMILY]   print digest lines, exit 1 on any mismatch
+//   harness allocations                       exit 1 if a kernel call allocates
+//   harness bench NAME REPEATS                run one benchmark workload between two marks
+//   harness bench-list                        print the workloads: name, MACs per run
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "kernel_harness.h"
+
+int32_t kernel_harness_conformance(int32_t cases, uint64_t seed, const char *family);
+int32_t kernel_harness_allocation_check(void);
+int32_t kernel_harness_bench(const char *name, int32_t repeats);
+void kernel_harness_bench_list(void);
+
+static uint64_t allocations;
+uint64_t kernel_harness_allocations(void) { return allocations; }
+
+__attribute__((noinline)) void kernel_harness_mark(int32_t id) { __asm__ volatile("" ::"r"(id) : "memory"); }
+
+void *__real_malloc(size_t);
+void *__real_calloc(size_t, size_t);
+void *__real_realloc(void *, size_t);
+int __real_posix_memalign(void **, size_t, size_t);
+void *__real_aligned_alloc(size_t, size_t);
+void *__wrap_malloc(size_t n) { allocations++; return __real_malloc(n); }
+void *__wrap_calloc(size_t n, size_t s) { allocations++; return __real_calloc(n, s); }
+void *__wrap_realloc(void *p, size_t n) { allocations++; return __real_realloc(p, n); }
+int __wrap_posix_memalign(void **p, size_t a, size_t n) { allocations++; return __real_posix_memalign(p, a, n); }
+void *__wrap_aligned_alloc(size_t a, size_t n) { allocations++; return __real_aligned_alloc(a, n); }
+
+int main(int argc, char **argv) {
+  setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+  if (argc >= 4 && strcmp(argv[1], "conformance") == 0)
+    return kernel_harness_conformance(atoi(argv[2]), strtoull(argv[3], NULL, 0), argc >= 5 ? argv[4] : NULL) ? 1 : 0;
+  if (argc >= 2 && strcmp(argv[1], "allocations") == 0)
+    return kernel_harness_allocation_check() ? 1 : 0;
+  if (argc >= 4 && strcmp(argv[1], "bench") == 0)
+    return kernel_harness_bench(argv[2], atoi(argv[3])) ? 1 : 0;
+  if (argc >= 2 && strcmp(argv[1], "bench-list") == 0) {
+    kernel_harness_bench_list();
+    return 0;
+  }
+  fprintf(stderr, "usage: %s conformance CASES SEED [FAMILY] | allocations | bench NAME REPEATS | bench-list\n", argv[0]);
+  return 2;
+}
