@@ -40,6 +40,9 @@ let package = Package(
                 "SegKernels", "SegKernelsBench", "SegKernelsConformance",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
-        .testTarget(name: "SegKernelsTests", dependencies: ["SegKernels", "SegKernelsConformance"]),
+        .target(name: "CAllocationCounter", path: "Tests/CAllocationCounter"),
+        .testTarget(
+            name: "SegKernelsTests",
+            dependencies: ["SegKernels", "SegKernelsConformance", "SegKernelsBench", "CAllocationCounter"]),
     ]
 )

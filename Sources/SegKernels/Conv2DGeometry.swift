@@ -61,8 +61,10 @@ public struct Conv2DGeometry: Equatable, Sendable {
     /// One input channel per group and one output channel per group (channel multiplier 1).
     public var isDepthwise: Bool { groups > 1 && groups == inputChannels && groups == outputChannels }
 
-    /// Multiply-accumulates of one run, padding included.
-    public var macs: Int { batch * outputHeight * outputWidth * outputChannels * taps * inputChannelsPerGroup }
+    /// Multiply-accumulates of one run, padding included (Int64: it exceeds Int32 on 32-bit ARM).
+    public var macs: Int64 {
+        Int64(batch) * Int64(outputHeight * outputWidth) * Int64(outputChannels) * Int64(taps * inputChannelsPerGroup)
+    }
 
     public var inputElementCount: Int { batch * inputHeight * inputWidth * inputChannels }
     public var outputElementCount: Int { batch * outputHeight * outputWidth * outputChannels }

@@ -44,9 +44,72 @@ struct ConvPanelLayout {
     /// Input bytes the kernel may read from each row pointer.
     var rowReadBytes: Int { units * channelUnit }
 
-    /// Workspace of one call: `rows * taps` row pointers, then a `rows * columns` Int32 tile.
-    func workspaceBytes(taps: Int) -> Int {
-        ((rows * taps * MemoryLayout<UnsafePointer<Int8>>.stride + 63) & ~63) + rows * columns * 4
+    /// Workspace of one call: `rows * taps` row pointers, `rows` output offsets, then a tile of
+    /// `rows` x `tileWidth` Int32 accumulators.
+    func workspaceBytes(taps: Int, tileWidth: Int) -> Int {
+        pointerBytes(taps: taps) + rows * tileWidth * 4
+    }
+
+    /// Bytes of the row pointers and output offsets at the start of the workspace, 64-byte aligned.
+    func pointerBytes(taps: Int) -> Int {
+        (rows * (taps + 1) * MemoryLayout<Int>.stride + 63) & ~63
+    }
+
+    /// Splits a workspace into row pointers (`rows * taps`), output offsets (`rows`) and the tile.
+    @inline(__always)
+    func carve(_ workspace: UnsafeMutableRawPointer, taps: Int, tileWidth: Int) -> (
+        rowPointers: UnsafeMutablePointer<UnsafePointer<Int8>>, outputOffsets: UnsafeMutablePointer<Int>,
+        tile: UnsafeMutablePointer<Int32>
+    ) {
+        let pointers = workspace.bindMemory(to: UnsafePointer<Int8>.self, capacity: rows &* taps)
+        let offsets = (workspace + rows &* taps &* MemoryLayout<Int>.stride).bindMemory(to: Int.self, capacity: rows)
+        let tile = (workspace + pointerBytes(taps: taps)).bindMemory(to: Int32.self, capacity: rows &* tileWidth)
+        return (pointers, offsets, tile)
+    }
+
+    /// Runs the micro-kernel on panels `firstPanel..<endPanel` (each `panelBytes` long, starting at
+    /// `panels`) into one tile of `rows` x `(endPanel - firstPanel) * columns` accumulators, then
+    /// requantizes the first `count` rows: row `r` into `output + outputOffsets[r] + channel`,
+    /// `width` channels (at most the tile width).
+    @inline(__always)
+    func computeTiles(
+        taps: Int, inputRows: UnsafePointer<UnsafePointer<Int8>>, panels: UnsafeRawPointer, panelBytes: Int,
+        firstPanel: Int, endPanel: Int, tile: UnsafeMutablePointer<Int32>,
+        requantizer: ChannelRequantizer, channel: Int, width: Int,
+        count: Int, output: UnsafeMutablePointer<Int8>, outputOffsets: UnsafePointer<Int>
+    ) {
+        let tileWidth = (endPanel &- firstPanel) &* columns
+        var panel = firstPanel
+        while panel < endPanel {
+            compute(
+                taps: taps, inputRows: inputRows, panel: panels + panel &* panelBytes,
+                accumulators: tile + (panel &- firstPanel) &* columns, rowStride: tileWidth)
+            panel &+= 1
+        }
+        var row = 0
+        while row < count {
+            requantizer.requantize(
+                tile + row &* tileWidth, channel: channel, count: width, into: output + (outputOffsets[row] &+ channel))
+            row &+= 1
+        }
+    }
+
+    /// Runs the micro-kernel of this layout on one tile, accumulator rows `rowStride` Int32 apart.
+    @inline(__always)
+    func compute(
+        taps: Int, inputRows: UnsafePointer<UnsafePointer<Int8>>, panel: UnsafeRawPointer,
+        accumulators: UnsafeMutablePointer<Int32>, rowStride: Int
+    ) {
+        switch path {
+        case .dotProduct:
+            DotProductConvTile.compute(
+                taps: taps, kGroups: units, inputRows: inputRows, panel: panel, accumulators: accumulators,
+                rowStride: rowStride)
+        case .widening:
+            WideningConvTile.compute(
+                taps: taps, kBlocks: units, inputRows: inputRows, panel: panel, accumulators: accumulators,
+                rowStride: rowStride)
+        }
     }
 
     /// Packs one panel: output channels `firstChannel ..< firstChannel + count` (the rest of the panel
@@ -73,22 +136,6 @@ struct ConvPanelLayout {
                 }
             }
             initial[column] = (bias?[channel] ?? 0) &- correction &* sum
-        }
-    }
-
-    /// Runs the micro-kernel of this layout on one tile.
-    @inline(__always)
-    func compute(
-        taps: Int, inputRows: UnsafePointer<UnsafePointer<Int8>>, panel: UnsafeRawPointer,
-        accumulators: UnsafeMutablePointer<Int32>
-    ) {
-        switch path {
-        case .dotProduct:
-            DotProductConvTile.compute(
-                taps: taps, kGroups: units, inputRows: inputRows, panel: panel, accumulators: accumulators)
-        case .widening:
-            WideningConvTile.compute(
-                taps: taps, kBlocks: units, inputRows: inputRows, panel: panel, accumulators: accumulators)
         }
     }
 }

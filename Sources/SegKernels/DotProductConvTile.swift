@@ -41,16 +41,17 @@ enum DotProductConvTile {
         #endif
     }
 
-    /// One accumulator tile; only after `CPUFeatures.current` reported `.dotProduct`.
+    /// One accumulator tile, rows `rowStride` Int32 apart; only after `CPUFeatures.current`
+    /// reported `.dotProduct`.
     @inline(__always)
     static func compute(
         taps: Int, kGroups: Int, inputRows: UnsafePointer<UnsafePointer<Int8>>, panel: UnsafeRawPointer,
-        accumulators: UnsafeMutablePointer<Int32>
+        accumulators: UnsafeMutablePointer<Int32>, rowStride: Int
     ) {
         #if arch(arm64) || arch(x86_64)
         segk_dot_product_conv_tile(
             taps, kGroups, UnsafeRawPointer(inputRows).assumingMemoryBound(to: UnsafePointer<Int8>?.self),
-            panel, accumulators)
+            panel, accumulators, rowStride)
         #else
         fatalError("no dot-product kernel on this architecture")
         #endif

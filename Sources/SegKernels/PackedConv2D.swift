@@ -15,7 +15,7 @@ public final class PackedConv2D {
 
     private enum Strategy {
         case gemm(ConvPanelLayout, panelsPerGroup: Int, panelBytes: Int, panelsPerChunk: Int)
-        case depthwise(paddedChannels: Int)
+        case depthwise(blockBytes: Int)
     }
 
     private let strategy: Strategy
@@ -47,24 +47,27 @@ public final class PackedConv2D {
         if g.isDepthwise {
             try require(requestedPath != .dotProduct, "path", "depthwise convolutions have no dot-product kernel")
             path = .widening
-            let padded = (g.inputChannels + 15) & ~15
-            // Weights [taps][padded channels] then initial accumulators [padded channels].
-            packed = AlignedBuffer(byteCount: taps * padded + padded * 4)
-            let w = packed.typed(Int8.self, count: taps * padded)
-            let initial = (packed.pointer + taps * padded).bindMemory(to: Int32.self, capacity: padded)
+            // Blocks of 16 channels: 16 Int32 initial accumulators, then taps x 16 weights.
+            let blocks = (g.inputChannels + 15) / 16
+            let blockBytes = 64 + ((taps * 16 + 63) & ~63)
+            packed = AlignedBuffer(byteCount: blocks * blockBytes)
             for c in 0..<g.inputChannels {
+                let block = packed.pointer + (c / 16) * blockBytes
+                let w = (block + 64).bindMemory(to: Int8.self, capacity: taps * 16)
                 var sum: Int32 = 0
                 for t in 0..<taps {
                     let value = weights[c * taps + t]
-                    w[t * padded + c] = value
+                    w[t * 16 + c % 16] = value
                     sum &+= Int32(value)
                 }
-                initial[c] = (bias?[c] ?? 0) &- quantization.inputZeroPoint &* sum
+                block.bindMemory(to: Int32.self, capacity: 16)[c % 16] = (bias?[c] ?? 0) &- quantization.inputZeroPoint &* sum
             }
-            zeroRow = AlignedBuffer(byteCount: padded)
-            zeroRow.pointer.initializeMemory(as: Int8.self, repeating: zeroPoint, count: padded)
-            strategy = .depthwise(paddedChannels: padded)
-            workspaceByteCount = ((taps * MemoryLayout<UnsafePointer<Int8>>.stride + 63) & ~63) + padded * 4
+            // A whole input row of zero points: the 3x3 row path walks it like a real row.
+            let zeroBytes = max(blocks * 16, g.inputWidth * g.inputChannels)
+            zeroRow = AlignedBuffer(byteCount: zeroBytes)
+            zeroRow.pointer.initializeMemory(as: Int8.self, repeating: zeroPoint, count: zeroBytes)
+            strategy = .depthwise(blockBytes: blockBytes)
+            workspaceByteCount = taps * MemoryLayout<UnsafePointer<Int8>>.stride
         } else {
             path = try resolvePath(requestedPath)
             let layout = ConvPanelLayout(path: path, inputChannelsPerGroup: g.inputChannelsPerGroup)
@@ -88,7 +91,7 @@ public final class PackedConv2D {
             // Keep the panels of one pass over the output pixels within ~256 KiB (L2).
             let panelsPerChunk = max(1, min(panelsPerGroup, (256 * 1024) / panelBytes))
             strategy = .gemm(layout, panelsPerGroup: panelsPerGroup, panelBytes: panelBytes, panelsPerChunk: panelsPerChunk)
-            workspaceByteCount = layout.workspaceBytes(taps: taps)
+            workspaceByteCount = layout.workspaceBytes(taps: taps, tileWidth: panelsPerChunk * layout.columns)
         }
     }
 
@@ -110,8 +113,8 @@ public final class PackedConv2D {
         switch strategy {
         case let .gemm(layout, panelsPerGroup, panelBytes, panelsPerChunk):
             runGEMM(layout, panelsPerGroup, panelBytes, panelsPerChunk, input, output, workspace, pixels)
-        case let .depthwise(padded):
-            runDepthwise(padded, input, output, workspace, pixels)
+        case let .depthwise(blockBytes):
+            runDepthwise(blockBytes, input, output, workspace, pixels)
         }
     }
 
@@ -122,34 +125,34 @@ public final class PackedConv2D {
     ) {
         let g = geometry
         let mr = layout.rows, nr = layout.columns, taps = g.taps
-        let coutG = g.outputChannelsPerGroup
-        let rowPointers = workspace.bindMemory(to: UnsafePointer<Int8>.self, capacity: mr * taps)
-        let tile = (workspace + ((mr * taps * MemoryLayout<UnsafePointer<Int8>>.stride + 63) & ~63))
-            .bindMemory(to: Int32.self, capacity: mr * nr)
-        for group in 0..<g.groups {
+        let coutG = g.outputChannelsPerGroup, cout = g.outputChannels
+        let (rowPointers, outputOffsets, tile) = layout.carve(workspace, taps: taps, tileWidth: panelsPerChunk &* nr)
+        var group = 0
+        while group < g.groups {
+            let panels = UnsafeRawPointer(packed.pointer + group &* panelsPerGroup &* panelBytes)
             var chunk = 0
             while chunk < panelsPerGroup {
-                let chunkEnd = min(panelsPerGroup, chunk + panelsPerChunk)
+                let chunkEnd = min(panelsPerGroup, chunk &+ panelsPerChunk)
+                let channel = group &* coutG &+ chunk &* nr
+                let width = min(coutG, chunkEnd &* nr) &- chunk &* nr
                 var pixel = pixels.lowerBound
                 while pixel < pixels.upperBound {
-                    let count = min(mr, pixels.upperBound - pixel)
+                    let count = min(mr, pixels.upperBound &- pixel)
                     fillRowPointers(rowPointers, rows: mr, firstPixel: pixel, count: count, group: group, input: input)
-                    for panel in chunk..<chunkEnd {
-                        layout.compute(
-                            taps: taps, inputRows: rowPointers,
-                            panel: packed.pointer + (group * panelsPerGroup + panel) * panelBytes, accumulators: tile)
-                        let channel = group * coutG + panel * nr
-                        let width = min(nr, coutG - panel * nr)
-                        for r in 0..<count {
-                            requantizer.requantize(
-                                tile + r * nr, channel: channel, count: width,
-                                into: output + (pixel + r) * g.outputChannels + channel)
-                        }
+                    var r = 0
+                    while r < count {
+                        outputOffsets[r] = (pixel &+ r) &* cout
+                        r &+= 1
                     }
-                    pixel += count
+                    layout.computeTiles(
+                        taps: taps, inputRows: rowPointers, panels: panels, panelBytes: panelBytes,
+                        firstPanel: chunk, endPanel: chunkEnd, tile: tile, requantizer: requantizer,
+                        channel: channel, width: width, count: count, output: output, outputOffsets: outputOffsets)
+                    pixel &+= count
                 }
                 chunk = chunkEnd
             }
+            group &+= 1
         }
     }
 
@@ -163,61 +166,206 @@ public final class PackedConv2D {
     ) {
         let g = geometry
         let zero = UnsafePointer(zeroRow.typed(Int8.self, count: 1))
-        let groupOffset = group * g.inputChannelsPerGroup
-        for r in 0..<rows {
-            let p = firstPixel + min(r, count - 1)
-            let ox = p % g.outputWidth, rest = p / g.outputWidth
-            let oy = rest % g.outputHeight, b = rest / g.outputHeight
-            let iy0 = oy * g.strideHeight - g.padTop, ix0 = ox * g.strideWidth - g.padLeft
-            var tap = 0
-            for ky in 0..<g.kernelHeight {
-                let iy = iy0 + ky * g.dilationHeight
+        let groupInput = input + group &* g.inputChannelsPerGroup
+        let rowBytes = g.inputWidth &* g.inputChannels
+        var ox = firstPixel % g.outputWidth
+        var oy = (firstPixel / g.outputWidth) % g.outputHeight
+        var image = groupInput + (firstPixel / (g.outputWidth &* g.outputHeight)) &* g.inputHeight &* rowBytes
+        var r = 0
+        while r < count {
+            let iy0 = oy &* g.strideHeight &- g.padTop, ix0 = ox &* g.strideWidth &- g.padLeft
+            var slot = r
+            var ky = 0
+            while ky < g.kernelHeight {
+                let iy = iy0 &+ ky &* g.dilationHeight
                 let rowInside = iy >= 0 && iy < g.inputHeight
-                let rowBase = input + ((b * g.inputHeight + iy) * g.inputWidth) * g.inputChannels + groupOffset
-                for kx in 0..<g.kernelWidth {
-                    let ix = ix0 + kx * g.dilationWidth
-                    pointers[tap * rows + r] = rowInside && ix >= 0 && ix < g.inputWidth ? rowBase + ix * g.inputChannels : zero
-                    tap += 1
+                let rowBase = image + iy &* rowBytes
+                var kx = 0
+                while kx < g.kernelWidth {
+                    let ix = ix0 &+ kx &* g.dilationWidth
+                    pointers[slot] = rowInside && ix >= 0 && ix < g.inputWidth ? rowBase + ix &* g.inputChannels : zero
+                    slot &+= rows
+                    kx &+= 1
+                }
+                ky &+= 1
+            }
+            ox &+= 1
+            if ox == g.outputWidth {
+                ox = 0
+                oy &+= 1
+                if oy == g.outputHeight {
+                    oy = 0
+                    image += g.inputHeight &* rowBytes
                 }
             }
+            r &+= 1
+        }
+        // Slots past `count` repeat the last pixel: the kernel computes them, nobody stores them.
+        while r < rows {
+            var slot = 0
+            while slot < g.taps &* rows {
+                pointers[slot &+ r] = pointers[slot &+ count &- 1]
+                slot &+= rows
+            }
+            r &+= 1
         }
     }
 
     private func runDepthwise(
-        _ padded: Int, _ input: UnsafePointer<Int8>, _ output: UnsafeMutablePointer<Int8>,
+        _ blockBytes: Int, _ input: UnsafePointer<Int8>, _ output: UnsafeMutablePointer<Int8>,
+        _ workspace: UnsafeMutableRawPointer, _ pixels: Range<Int>
+    ) {
+        let g = geometry
+        let ow = g.outputWidth
+        guard g.kernelHeight == 3 && g.kernelWidth == 3 else {
+            runDepthwisePixels(blockBytes, input, output, workspace, pixels)
+            return
+        }
+        // Columns whose three taps all lie inside the input take the row path; the rest (and the
+        // partial rows of a pixel range that does not start or end on a row) go pixel by pixel.
+        let firstInterior = min(ow, max(0, (g.padLeft + g.strideWidth - 1) / g.strideWidth))
+        let lastColumnStart = g.inputWidth - 1 - 2 * g.dilationWidth + g.padLeft
+        let endInterior = lastColumnStart < 0 ? firstInterior : max(firstInterior, min(ow, lastColumnStart / g.strideWidth + 1))
+        var pixel = pixels.lowerBound
+        while pixel < pixels.upperBound {
+            let rowStart = pixel - pixel % ow
+            let rowEnd = min(rowStart + ow, pixels.upperBound)
+            if pixel != rowStart || rowEnd != rowStart + ow {
+                runDepthwisePixels(blockBytes, input, output, workspace, pixel..<rowEnd)
+            } else {
+                runDepthwisePixels(blockBytes, input, output, workspace, rowStart..<(rowStart + firstInterior))
+                runDepthwise3x3Row(blockBytes, input, output, row: rowStart / ow, columns: firstInterior..<endInterior)
+                runDepthwisePixels(blockBytes, input, output, workspace, (rowStart + endInterior)..<rowEnd)
+            }
+            pixel = rowEnd
+        }
+    }
+
+    /// 3x3 depthwise over output columns `columns` of output row `row` (over the batch), all of whose
+    /// taps lie inside the input horizontally; rows above or below the input read the zero-point row.
+    private func runDepthwise3x3Row(
+        _ blockBytes: Int, _ input: UnsafePointer<Int8>, _ output: UnsafeMutablePointer<Int8>,
+        row: Int, columns: Range<Int>
+    ) {
+        let g = geometry
+        let channels = g.inputChannels
+        let rowBytes = g.inputWidth &* channels
+        let b = row / g.outputHeight, oy = row % g.outputHeight
+        let zero = UnsafePointer(zeroRow.typed(Int8.self, count: 1))
+        var rows: (UnsafePointer<Int8>, UnsafePointer<Int8>, UnsafePointer<Int8>) = (zero, zero, zero)
+        for ky in 0..<3 {
+            let iy = oy &* g.strideHeight &- g.padTop &+ ky &* g.dilationHeight
+            let base = iy >= 0 && iy < g.inputHeight ? input + (b &* g.inputHeight &+ iy) &* rowBytes : zero
+            if ky == 0 { rows.0 = base } else if ky == 1 { rows.1 = base } else { rows.2 = base }
+        }
+        let firstX = (columns.lowerBound &* g.strideWidth &- g.padLeft) &* channels
+        let step = g.strideWidth &* channels
+        let tap1 = g.dilationWidth &* channels, tap2 = 2 &* tap1
+        let out = output + (row &* g.outputWidth &+ columns.lowerBound) &* channels
+        var block = UnsafeRawPointer(packed.pointer)
+        var c = 0
+        while c < channels {
+            let w = DepthwiseFilter3x3(block + 64)
+            var r0 = UnsafeRawPointer(rows.0 + (firstX &+ c)), r1 = UnsafeRawPointer(rows.1 + (firstX &+ c))
+            var r2 = UnsafeRawPointer(rows.2 + (firstX &+ c))
+            var o = out + c
+            let full = c &+ 16 <= channels
+            for _ in columns {
+                var acc = DepthwiseAccumulator(block)
+                acc.accumulate(Half16(r0), w.w0, Half16(r0 + tap1), w.w1)
+                acc.accumulate(Half16(r0 + tap2), w.w2, Half16(r1), w.w3)
+                acc.accumulate(Half16(r1 + tap1), w.w4, Half16(r1 + tap2), w.w5)
+                acc.accumulate(Half16(r2), w.w6, Half16(r2 + tap1), w.w7)
+                acc.accumulate(Half16(r2 + tap2), w.w8)
+                store(acc, channel: c, full: full, channels: channels, into: o)
+                r0 += step
+                r1 += step
+                r2 += step
+                o += channels
+            }
+            block += blockBytes
+            c &+= 16
+        }
+    }
+
+    /// Depthwise convolution pixel by pixel, any kernel: each pixel's taps through `fillRowPointers`.
+    private func runDepthwisePixels(
+        _ blockBytes: Int, _ input: UnsafePointer<Int8>, _ output: UnsafeMutablePointer<Int8>,
         _ workspace: UnsafeMutableRawPointer, _ pixels: Range<Int>
     ) {
         let g = geometry
         let taps = g.taps, channels = g.inputChannels
         let tapPointers = workspace.bindMemory(to: UnsafePointer<Int8>.self, capacity: taps)
-        let tile = (workspace + ((taps * MemoryLayout<UnsafePointer<Int8>>.stride + 63) & ~63))
-            .bindMemory(to: Int32.self, capacity: padded)
-        let weights = UnsafeRawPointer(packed.pointer)
-        let initial = UnsafeRawPointer(packed.pointer + taps * padded)
-        for pixel in pixels {
+        var pixel = pixels.lowerBound
+        while pixel < pixels.upperBound {
             fillRowPointers(tapPointers, rows: 1, firstPixel: pixel, count: 1, group: 0, input: input)
+            let out = output + pixel &* channels
+            var block = UnsafeRawPointer(packed.pointer)
             var c = 0
             while c < channels {
-                var acc = DepthwiseAccumulator(initial + c * 4)
+                var acc = DepthwiseAccumulator(block)
+                var w = block + 64
                 var t = 0
-                while t + 1 < taps {
+                while t &+ 1 < taps {
                     acc.accumulate(
-                        UnsafeRawPointer(tapPointers[t] + c).loadUnaligned(as: SIMD16<Int8>.self),
-                        weights.load(fromByteOffset: t * padded + c, as: SIMD16<Int8>.self),
-                        UnsafeRawPointer(tapPointers[t + 1] + c).loadUnaligned(as: SIMD16<Int8>.self),
-                        weights.load(fromByteOffset: (t + 1) * padded + c, as: SIMD16<Int8>.self))
-                    t += 2
+                        Half16(UnsafeRawPointer(tapPointers[t] + c)), Half16(w),
+                        Half16(UnsafeRawPointer(tapPointers[t &+ 1] + c)), Half16(w + 16))
+                    w += 32
+                    t &+= 2
                 }
                 if t < taps {
-                    acc.accumulate(
-                        UnsafeRawPointer(tapPointers[t] + c).loadUnaligned(as: SIMD16<Int8>.self),
-                        weights.load(fromByteOffset: t * padded + c, as: SIMD16<Int8>.self))
+                    acc.accumulate(Half16(UnsafeRawPointer(tapPointers[t] + c)), Half16(w))
                 }
-                acc.store(tile + c)
-                c += 16
+                store(acc, channel: c, full: c &+ 16 <= channels, channels: channels, into: out + c)
+                block += blockBytes
+                c &+= 16
             }
-            requantizer.requantize(tile, channel: 0, count: channels, into: output + pixel * channels)
+            pixel &+= 1
         }
+    }
+
+    /// Requantizes 16 channels starting at `channel` and stores them at `out` (only those below
+    /// `channels` when the block is not `full`).
+    @inline(__always)
+    private func store(_ acc: DepthwiseAccumulator, channel: Int, full: Bool, channels: Int, into out: UnsafeMutablePointer<Int8>) {
+        let values = SIMD16(
+            lowHalf: requantizer.requantize8(acc.low, channel: channel),
+            highHalf: requantizer.requantize8(acc.high, channel: channel &+ 8))
+        if full {
+            UnsafeMutableRawPointer(out).storeBytes(of: values, as: SIMD16<Int8>.self)
+        } else {
+            for lane in 0..<(channels &- channel) { out[lane] = values[lane] }
+        }
+    }
+}
+
+/// Sixteen int8 values as two 8-lane halves, loaded separately so that NEON multiplies them with
+/// `smull`/`smlal` on 64-bit registers instead of extracting high halves.
+private struct Half16 {
+    let low: SIMD8<Int8>, high: SIMD8<Int8>
+
+    @inline(__always)
+    init(_ p: UnsafeRawPointer) {
+        low = p.loadUnaligned(as: SIMD8<Int8>.self)
+        high = p.loadUnaligned(fromByteOffset: 8, as: SIMD8<Int8>.self)
+    }
+}
+
+/// The nine weight vectors of one 16-channel block of a 3x3 depthwise filter.
+private struct DepthwiseFilter3x3 {
+    let w0: Half16, w1: Half16, w2: Half16, w3: Half16, w4: Half16, w5: Half16, w6: Half16, w7: Half16, w8: Half16
+
+    @inline(__always)
+    init(_ w: UnsafeRawPointer) {
+        w0 = Half16(w)
+        w1 = Half16(w + 16)
+        w2 = Half16(w + 32)
+        w3 = Half16(w + 48)
+        w4 = Half16(w + 64)
+        w5 = Half16(w + 80)
+        w6 = Half16(w + 96)
+        w7 = Half16(w + 112)
+        w8 = Half16(w + 128)
     }
 }
 
@@ -236,18 +384,18 @@ private struct DepthwiseAccumulator {
     /// Two taps at once: their int16 products are summed before widening (weights in -127...127
     /// keep the pair within int16).
     @inline(__always)
-    mutating func accumulate(_ x0: SIMD16<Int8>, _ w0: SIMD16<Int8>, _ x1: SIMD16<Int8>, _ w1: SIMD16<Int8>) {
-        let low = SIMD8<Int16>(signExtending: x0.lowHalf) &* SIMD8<Int16>(signExtending: w0.lowHalf)
-            &+ SIMD8<Int16>(signExtending: x1.lowHalf) &* SIMD8<Int16>(signExtending: w1.lowHalf)
-        let high = SIMD8<Int16>(signExtending: x0.highHalf) &* SIMD8<Int16>(signExtending: w0.highHalf)
-            &+ SIMD8<Int16>(signExtending: x1.highHalf) &* SIMD8<Int16>(signExtending: w1.highHalf)
-        add(low, high)
+    mutating func accumulate(_ x0: Half16, _ w0: Half16, _ x1: Half16, _ w1: Half16) {
+        add(product(x0.low, w0.low) &+ product(x1.low, w1.low), product(x0.high, w0.high) &+ product(x1.high, w1.high))
     }
 
     @inline(__always)
-    mutating func accumulate(_ x: SIMD16<Int8>, _ w: SIMD16<Int8>) {
-        add(SIMD8<Int16>(signExtending: x.lowHalf) &* SIMD8<Int16>(signExtending: w.lowHalf),
-            SIMD8<Int16>(signExtending: x.highHalf) &* SIMD8<Int16>(signExtending: w.highHalf))
+    mutating func accumulate(_ x: Half16, _ w: Half16) {
+        add(product(x.low, w.low), product(x.high, w.high))
+    }
+
+    @inline(__always)
+    private func product(_ x: SIMD8<Int8>, _ w: SIMD8<Int8>) -> SIMD8<Int16> {
+        SIMD8<Int16>(signExtending: x) &* SIMD8<Int16>(signExtending: w)
     }
 
     @inline(__always)
@@ -258,12 +406,7 @@ private struct DepthwiseAccumulator {
         a3 &+= SIMD4<Int32>(signExtending: high.highHalf)
     }
 
-    @inline(__always)
-    func store(_ out: UnsafeMutablePointer<Int32>) {
-        let raw = UnsafeMutableRawPointer(out)
-        raw.storeBytes(of: a0, as: SIMD4<Int32>.self)
-        raw.storeBytes(of: a1, toByteOffset: 16, as: SIMD4<Int32>.self)
-        raw.storeBytes(of: a2, toByteOffset: 32, as: SIMD4<Int32>.self)
-        raw.storeBytes(of: a3, toByteOffset: 48, as: SIMD4<Int32>.self)
-    }
+    /// Channels 0..<8 and 8..<16.
+    var low: SIMD8<Int32> { SIMD8(lowHalf: a0, highHalf: a1) }
+    var high: SIMD8<Int32> { SIMD8(lowHalf: a2, highHalf: a3) }
 }

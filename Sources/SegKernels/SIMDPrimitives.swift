@@ -145,3 +145,44 @@ func minimum(_ a: SIMD8<Int32>, _ b: SIMD8<Int32>) -> SIMD8<Int32> {
     let x = unsafeBitCast(a, to: Builtin.Vec8xInt32.self), y = unsafeBitCast(b, to: Builtin.Vec8xInt32.self)
     return unsafeBitCast(Builtin.select_Vec8xInt1_Vec8xInt32(Builtin.cmp_slt_Vec8xInt32(x, y), x, y), to: SIMD8<Int32>.self)
 }
+
+/// Each lane clamped to the Int32 range and narrowed (`sqxtn` on NEON).
+@inline(__always)
+func saturatingNarrow(_ v: SIMD8<Int64>) -> SIMD8<Int32> {
+    let low = unsafeBitCast(SIMD8<Int64>(repeating: Int64(Int32.min)), to: Builtin.Vec8xInt64.self)
+    let high = unsafeBitCast(SIMD8<Int64>(repeating: Int64(Int32.max)), to: Builtin.Vec8xInt64.self)
+    let clamped = Builtin.int_smin_Vec8xInt64(Builtin.int_smax_Vec8xInt64(unsafeBitCast(v, to: Builtin.Vec8xInt64.self), low), high)
+    return unsafeBitCast(Builtin.trunc_Vec8xInt64_Vec8xInt32(clamped), to: SIMD8<Int32>.self)
+}
+
+/// Lane-wise addition saturating at the Int32 range (`sqadd` on NEON).
+@inline(__always)
+func saturatingAdd(_ a: SIMD8<Int32>, _ b: SIMD8<Int32>) -> SIMD8<Int32> {
+    unsafeBitCast(
+        Builtin.int_sadd_sat_Vec8xInt32(unsafeBitCast(a, to: Builtin.Vec8xInt32.self), unsafeBitCast(b, to: Builtin.Vec8xInt32.self)),
+        to: SIMD8<Int32>.self)
+}
+
+/// `Int64(a) * Int64(b)` lane-wise: one widening multiply (`smull`, `vmull.s32`, `vpmuldq`).
+@inline(__always)
+func wideningProduct(_ a: SIMD2<Int32>, _ b: SIMD2<Int32>) -> SIMD2<Int64> {
+    unsafeBitCast(
+        Builtin.mul_Vec2xInt64(
+            Builtin.sext_Vec2xInt32_Vec2xInt64(unsafeBitCast(a, to: Builtin.Vec2xInt32.self)),
+            Builtin.sext_Vec2xInt32_Vec2xInt64(unsafeBitCast(b, to: Builtin.Vec2xInt32.self))),
+        to: SIMD2<Int64>.self)
+}
+
+#if arch(arm64) || arch(arm)
+/// `x` shifted by `shift` lane-wise, rounding: for negative shifts `(x + 2^(-shift-1)) >> -shift`,
+/// exactly `QuantizedMultiplier`'s single rounding (`srshl` / `vrshl.s64`).
+@inline(__always)
+func roundingShift(_ x: SIMD2<Int64>, _ shift: SIMD2<Int64>) -> SIMD2<Int64> {
+    let a = unsafeBitCast(x, to: Builtin.Vec2xInt64.self), s = unsafeBitCast(shift, to: Builtin.Vec2xInt64.self)
+    #if arch(arm64)
+    return unsafeBitCast(Builtin.int_aarch64_neon_srshl_Vec2xInt64(a, s), to: SIMD2<Int64>.self)
+    #else
+    return unsafeBitCast(Builtin.int_arm_neon_vrshifts_Vec2xInt64(a, s), to: SIMD2<Int64>.self)
+    #endif
+}
+#endif

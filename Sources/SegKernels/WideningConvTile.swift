@@ -27,13 +27,14 @@ enum WideningConvTile {
     /// Bytes before the first weight of a panel.
     static var headerBytes: Int { 64 }
 
-    /// Computes one accumulator tile; arguments as `DotProductConvTile.compute`, with input
-    /// channels counted in blocks of 16 (`kBlocks * 16` bytes readable from every row pointer).
+    /// Computes one accumulator tile, rows `rowStride` Int32 apart; arguments as
+    /// `DotProductConvTile.compute`, with input channels counted in blocks of 16 (`kBlocks * 16`
+    /// bytes readable from every row pointer).
     static func compute(
         taps: Int, kBlocks: Int,
         inputRows: UnsafePointer<UnsafePointer<Int8>>,
         panel: UnsafeRawPointer,
-        accumulators: UnsafeMutablePointer<Int32>
+        accumulators: UnsafeMutablePointer<Int32>, rowStride: Int
     ) {
         var w = panel + headerBytes
         var rowPointer = inputRows
@@ -50,7 +51,7 @@ enum WideningConvTile {
                 offset &+= 16
             }
         }
-        r01.store(bias: panel, into: accumulators)
+        r01.store(bias: panel, into: accumulators, rowStride: rowStride)
         #else
         var r01 = RowPair4(), r23 = RowPair4()
         for _ in 0..<taps {
@@ -67,8 +68,8 @@ enum WideningConvTile {
                 offset &+= 16
             }
         }
-        r01.store(bias: panel, into: accumulators)
-        r23.store(bias: panel, into: accumulators + 8)
+        r01.store(bias: panel, into: accumulators, rowStride: rowStride)
+        r23.store(bias: panel, into: accumulators + 2 &* rowStride, rowStride: rowStride)
         #endif
     }
 }
@@ -88,14 +89,14 @@ private struct RowPair4 {
         c12 = wideningDot(c12, x1, w2); c13 = wideningDot(c13, x1, w3)
     }
 
-    /// Writes bias + lane sums: two rows of four channels.
+    /// Writes bias + lane sums: two rows of four channels, `rowStride` Int32 apart.
     @inline(__always)
-    func store(bias: UnsafeRawPointer, into out: UnsafeMutablePointer<Int32>) {
+    func store(bias: UnsafeRawPointer, into out: UnsafeMutablePointer<Int32>, rowStride: Int) {
         let b = bias.load(as: SIMD4<Int32>.self)
         let row0 = b &+ SIMD4(c00.wrappedSum(), c01.wrappedSum(), c02.wrappedSum(), c03.wrappedSum())
         let row1 = b &+ SIMD4(c10.wrappedSum(), c11.wrappedSum(), c12.wrappedSum(), c13.wrappedSum())
         UnsafeMutableRawPointer(out).storeBytes(of: row0, as: SIMD4<Int32>.self)
-        UnsafeMutableRawPointer(out + 4).storeBytes(of: row1, as: SIMD4<Int32>.self)
+        UnsafeMutableRawPointer(out + rowStride).storeBytes(of: row1, as: SIMD4<Int32>.self)
     }
 }
 

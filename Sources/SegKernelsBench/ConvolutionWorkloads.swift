@@ -39,8 +39,13 @@ var convolutionWorkloads: [WorkloadRecipe] {
     ]
 }
 
-private func convolution(_ name: String, _ note: String, _ g: Conv2DGeometry) -> WorkloadRecipe {
-    WorkloadRecipe(name: name) { path in
+private func convolution(_ name: String, _ note: String, _ full: Conv2DGeometry) -> WorkloadRecipe {
+    WorkloadRecipe(name: name) { path, scale in
+        var g = full
+        if scale == .small {
+            g.inputHeight = (g.inputHeight + 3) / 4
+            g.inputWidth = (g.inputWidth + 3) / 4
+        }
         var rng = BenchRandom(seed: 7)
         let input = rng.buffer(count: g.inputElementCount)
         let weights = rng.buffer(count: g.weightElementCount, -127...127)

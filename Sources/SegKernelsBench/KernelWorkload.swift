@@ -11,14 +11,14 @@ public final class KernelWorkload {
     /// Shape and options, human-readable.
     public let detail: String
     /// Multiply-accumulates per run (0 for kernels that do none).
-    public let macs: Int
+    public let macs: Int64
     /// Output elements per run.
     public let outputElements: Int
     private let body: () -> Void
     /// Buffers the body uses, kept alive with it.
     private let buffers: [AlignedBuffer]
 
-    init(name: String, kernel: String, detail: String, macs: Int, outputElements: Int, buffers: [AlignedBuffer], body: @escaping () -> Void) {
+    init(name: String, kernel: String, detail: String, macs: Int64, outputElements: Int, buffers: [AlignedBuffer], body: @escaping () -> Void) {
         self.name = name
         self.kernel = kernel
         self.detail = detail
@@ -32,19 +32,37 @@ public final class KernelWorkload {
     public func run() { body() }
 }
 
+/// How large a workload's tensors are.
+public enum WorkloadScale: Sendable {
+    /// The shapes of the target networks.
+    case full
+    /// The same kernels on about 1/16 of the pixels: for checks under emulation.
+    case small
+}
+
 /// A named recipe for a workload.
 struct WorkloadRecipe {
     let name: String
     /// Builds the workload; convolutions use `path` (nil: the best this CPU runs). Returns nil
     /// when this CPU lacks the path.
-    let make: (ConvKernelPath?) -> KernelWorkload?
+    let make: (ConvKernelPath?, WorkloadScale) -> KernelWorkload?
+
+    init(name: String, scalable make: @escaping (ConvKernelPath?, WorkloadScale) -> KernelWorkload?) {
+        self.name = name
+        self.make = make
+    }
+
+    /// A recipe whose workload is cheap enough at full scale to serve as its own small one.
+    init(name: String, make: @escaping (ConvKernelPath?) -> KernelWorkload?) {
+        self.init(name: name, scalable: { path, _ in make(path) })
+    }
 }
 
 /// The benchmark workloads: the convolution shapes of the two target networks (DeepLab-LargeFOV-lite
 /// and RefineNet-lite) and one representative shape of every other kernel.
 public enum KernelBenchmarks {
     static var recipes: [WorkloadRecipe] {
-        convolutionWorkloads
+        convolutionWorkloads + transposedConvolutionWorkloads
     }
 
     /// Workload names, in report order.
@@ -52,8 +70,8 @@ public enum KernelBenchmarks {
 
     /// Builds the workload `name`, its convolutions on `path` (nil: the best this CPU runs); nil
     /// for an unknown name or a path this CPU lacks.
-    public static func make(_ name: String, path: ConvKernelPath? = nil) -> KernelWorkload? {
-        for recipe in recipes where recipe.name == name { return recipe.make(path) }
+    public static func make(_ name: String, path: ConvKernelPath? = nil, scale: WorkloadScale = .full) -> KernelWorkload? {
+        for recipe in recipes where recipe.name == name { return recipe.make(path, scale) }
         return nil
     }
 }

@@ -39,6 +39,7 @@ public enum ConformanceSuite {
         [
             ("requantize", requantizeCase),
             ("conv2d", conv2dCase),
+            ("transposedConv2d", transposedConv2dCase),
         ]
     }
 

@@ -28,18 +28,19 @@ import Builtin
 ///     input channel that row `r` reads under tap `t` (a zero-point row for padding).
 ///     `kGroups * 4` bytes must be readable from each.
 ///   - panel: packed weights, layout above.
-///   - accumulators: receives `rows * columns` Int32, row-major.
+///   - accumulators: receives `rows` rows of `columns` Int32, row `r` at `accumulators + r * rowStride`.
+///   - rowStride: Int32 elements between accumulator rows, at least `columns`.
 #if arch(arm64) || arch(x86_64)
 @_cdecl("segk_dot_product_conv_tile")
 public func dotProductConvTile(
     _ taps: Int, _ kGroups: Int, _ inputRows: UnsafePointer<UnsafePointer<Int8>?>,
-    _ panel: UnsafeRawPointer, _ accumulators: UnsafeMutablePointer<Int32>
+    _ panel: UnsafeRawPointer, _ accumulators: UnsafeMutablePointer<Int32>, _ rowStride: Int
 ) {
     let rows = UnsafeRawPointer(inputRows).assumingMemoryBound(to: UnsafePointer<Int8>.self)
     #if arch(arm64)
-    computeSDOT(taps: taps, kGroups: kGroups, inputRows: rows, panel: panel, accumulators: accumulators)
+    computeSDOT(taps: taps, kGroups: kGroups, inputRows: rows, panel: panel, accumulators: accumulators, rowStride: rowStride)
     #else
-    computeVNNI(taps: taps, kGroups: kGroups, inputRows: rows, panel: panel, accumulators: accumulators)
+    computeVNNI(taps: taps, kGroups: kGroups, inputRows: rows, panel: panel, accumulators: accumulators, rowStride: rowStride)
     #endif
 }
 #endif
@@ -77,7 +78,8 @@ private struct Row16 {
     }
 
     @inline(__always)
-    func store(_ out: UnsafeMutableRawPointer) {
+    func store(_ accumulators: UnsafeMutablePointer<Int32>) {
+        let out = UnsafeMutableRawPointer(accumulators)
         out.storeBytes(of: c0, as: SIMD4<Int32>.self)
         out.storeBytes(of: c1, toByteOffset: 16, as: SIMD4<Int32>.self)
         out.storeBytes(of: c2, toByteOffset: 32, as: SIMD4<Int32>.self)
@@ -87,7 +89,7 @@ private struct Row16 {
 
 private func computeSDOT(
     taps: Int, kGroups: Int, inputRows: UnsafePointer<UnsafePointer<Int8>>,
-    panel: UnsafeRawPointer, accumulators: UnsafeMutablePointer<Int32>
+    panel: UnsafeRawPointer, accumulators: UnsafeMutablePointer<Int32>, rowStride: Int
 ) {
     var r0 = Row16(bias: panel), r1 = r0, r2 = r0, r3 = r0
     var w = panel + 64
@@ -124,11 +126,10 @@ private func computeSDOT(
             groups &-= 1
         }
     }
-    let out = UnsafeMutableRawPointer(accumulators)
-    r0.store(out)
-    r1.store(out + 64)
-    r2.store(out + 128)
-    r3.store(out + 192)
+    r0.store(accumulators)
+    r1.store(accumulators + rowStride)
+    r2.store(accumulators + 2 &* rowStride)
+    r3.store(accumulators + 3 &* rowStride)
 }
 #endif
 
@@ -163,7 +164,8 @@ private struct Row32 {
     }
 
     @inline(__always)
-    func store(_ out: UnsafeMutableRawPointer) {
+    func store(_ accumulators: UnsafeMutablePointer<Int32>) {
+        let out = UnsafeMutableRawPointer(accumulators)
         out.storeBytes(of: lo, as: SIMD16<Int32>.self)
         out.storeBytes(of: hi, toByteOffset: 64, as: SIMD16<Int32>.self)
     }
@@ -171,7 +173,7 @@ private struct Row32 {
 
 private func computeVNNI(
     taps: Int, kGroups: Int, inputRows: UnsafePointer<UnsafePointer<Int8>>,
-    panel: UnsafeRawPointer, accumulators: UnsafeMutablePointer<Int32>
+    panel: UnsafeRawPointer, accumulators: UnsafeMutablePointer<Int32>, rowStride: Int
 ) {
     var r0 = Row32(bias: panel), r1 = r0, r2 = r0, r3 = r0, r4 = r0, r5 = r0, r6 = r0, r7 = r0
     var w = panel + 128
@@ -197,14 +199,13 @@ private func computeVNNI(
             w += 128
         }
     }
-    let out = UnsafeMutableRawPointer(accumulators)
-    r0.store(out)
-    r1.store(out + 128)
-    r2.store(out + 256)
-    r3.store(out + 384)
-    r4.store(out + 512)
-    r5.store(out + 640)
-    r6.store(out + 768)
-    r7.store(out + 896)
+    r0.store(accumulators)
+    r1.store(accumulators + rowStride)
+    r2.store(accumulators + 2 &* rowStride)
+    r3.store(accumulators + 3 &* rowStride)
+    r4.store(accumulators + 4 &* rowStride)
+    r5.store(accumulators + 5 &* rowStride)
+    r6.store(accumulators + 6 &* rowStride)
+    r7.store(accumulators + 7 &* rowStride)
 }
 #endif

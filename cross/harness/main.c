@@ -5,7 +5,7 @@
 //   harness conformance CASES SEED [FAMILY]   print digest lines, exit 1 on any mismatch
 //   harness allocations                       exit 1 if a kernel call allocates
 //   harness bench NAME REPEATS                run one benchmark workload between two marks
-//   harness bench-list                        print the workloads: name, MACs per run
+//   harness bench-list                        print the workload names
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -21,6 +21,6 @@ uint32_t segd_cpu_features(void);
 /// layout and arguments documented at its definition, SegKernelsDotProd/DotProductConvTile.swift).
 /// Call only when segd_cpu_features() reports the extension.
 void segk_dot_product_conv_tile(intptr_t taps, intptr_t k_groups, const int8_t *const *input_rows,
-                                const void *panel, int32_t *accumulators);
+                                const void *panel, int32_t *accumulators, intptr_t row_stride);
 
 #endif

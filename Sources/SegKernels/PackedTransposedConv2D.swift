@@ -1,0 +1,171 @@
+/// An int8 transposed convolution (FCN upsampling) with weights packed once for the convolution
+/// micro-kernels of the running CPU; bias, zero-point corrections, requantization and the activation
+/// clamp are fused.
+///
+/// Runs as `strideHeight * strideWidth` ordinary convolutions, one per output phase: the output
+/// pixels `(oy, ox)` with the same `(oy + padTop) % strideHeight` and `(ox + padLeft) % strideWidth`
+/// all gather from the input through the same subset of kernel taps, so each phase packs only its
+/// taps and no multiply meets a structural zero. Immutable after init: `run` may be called from
+/// several threads at once on disjoint `outputRows`, each with its own workspace. `run` allocates
+/// nothing and checks nothing.
+public final class PackedTransposedConv2D {
+    public let geometry: TransposedConv2DGeometry
+    public let quantization: ConvQuantization
+    /// The micro-kernel family in use.
+    public let path: ConvKernelPath
+    /// Bytes of scratch memory one `run` needs, 64-byte aligned by the caller.
+    public let workspaceByteCount: Int
+
+    /// One output phase: the rows and columns it covers and the kernel taps that reach them.
+    private struct Phase {
+        /// First output row / column of the phase; the next are `stride` apart.
+        let firstRow: Int, firstColumn: Int
+        /// Kernel rows / columns that reach this phase.
+        let kernelRows: [Int], kernelColumns: [Int]
+        /// Bytes of one packed panel, and where the group's first panel starts within the group's block.
+        let panelBytes: Int, offset: Int
+        var taps: Int { kernelRows.count * kernelColumns.count }
+    }
+
+    private let layout: ConvPanelLayout
+    private let phases: [Phase]
+    private let panelsPerGroup: Int
+    /// Bytes of one group's panels, all phases.
+    private let groupBytes: Int
+    private let packed: AlignedBuffer
+    private let zeroRow: AlignedBuffer
+    private let requantizer: ChannelRequantizer
+
+    /// Packs `weights` (OHWI) and `bias` (one Int32 per output channel, or nil for zero).
+    /// - Parameter path: the micro-kernel family; nil picks the fastest this CPU runs.
+    /// - Throws: `KernelConfigurationError` naming the parameter the kernels cannot take.
+    public init(
+        _ geometry: TransposedConv2DGeometry,
+        weights: UnsafeBufferPointer<Int8>,
+        bias: UnsafeBufferPointer<Int32>?,
+        quantization: ConvQuantization,
+        path requestedPath: ConvKernelPath? = nil
+    ) throws(KernelConfigurationError) {
+        try geometry.validate()
+        try quantization.validate(outputChannels: geometry.outputChannels)
+        try validateWeights(weights, count: geometry.weightElementCount)
+        try validateBias(bias, count: geometry.outputChannels)
+        self.geometry = geometry
+        self.quantization = quantization
+        requantizer = try ChannelRequantizer(
+            multipliers: quantization.multipliers, channels: geometry.outputChannels, output: quantization.output)
+        path = try resolvePath(requestedPath)
+        let g = geometry
+        layout = ConvPanelLayout(path: path, inputChannelsPerGroup: g.inputChannelsPerGroup)
+        let coutG = g.outputChannelsPerGroup
+        panelsPerGroup = (coutG + layout.columns - 1) / layout.columns
+
+        var phases: [Phase] = []
+        var offset = 0
+        var maxTaps = 0
+        for py in 0..<g.strideHeight {
+            for px in 0..<g.strideWidth {
+                let kernelRows = (0..<g.kernelHeight).filter { ($0 * g.dilationHeight) % g.strideHeight == py }
+                let kernelColumns = (0..<g.kernelWidth).filter { ($0 * g.dilationWidth) % g.strideWidth == px }
+                let panelBytes = layout.panelBytes(taps: kernelRows.count * kernelColumns.count)
+                phases.append(Phase(
+                    firstRow: ((py - g.padTop) % g.strideHeight + g.strideHeight) % g.strideHeight,
+                    firstColumn: ((px - g.padLeft) % g.strideWidth + g.strideWidth) % g.strideWidth,
+                    kernelRows: kernelRows, kernelColumns: kernelColumns, panelBytes: panelBytes, offset: offset))
+                offset += panelsPerGroup * panelBytes
+                maxTaps = max(maxTaps, kernelRows.count * kernelColumns.count)
+            }
+        }
+        self.phases = phases
+        groupBytes = offset
+        packed = AlignedBuffer(byteCount: g.groups * groupBytes)
+        for group in 0..<g.groups {
+            for phase in phases {
+                var taps: [Int] = []
+                for ky in phase.kernelRows {
+                    for kx in phase.kernelColumns { taps.append(ky * g.kernelWidth + kx) }
+                }
+                for panel in 0..<panelsPerGroup {
+                    let first = panel * layout.columns
+                    layout.packPanel(
+                        into: packed.pointer + group * groupBytes + phase.offset + panel * phase.panelBytes,
+                        weights: weights.baseAddress!, kernelTaps: g.taps, inputChannelsPerGroup: g.inputChannelsPerGroup,
+                        firstChannel: group * coutG + first, count: min(layout.columns, coutG - first),
+                        taps: taps, bias: bias, inputZeroPoint: quantization.inputZeroPoint)
+                }
+            }
+        }
+        zeroRow = AlignedBuffer(byteCount: layout.rowReadBytes)
+        zeroRow.pointer.initializeMemory(as: Int8.self, repeating: Int8(quantization.inputZeroPoint), count: layout.rowReadBytes)
+        workspaceByteCount = layout.workspaceBytes(taps: maxTaps, tileWidth: panelsPerGroup * layout.columns)
+    }
+
+    /// Output rows over the whole batch (`batch * outputHeight`): the unit `run` splits work in.
+    public var outputRowCount: Int { geometry.batch * geometry.outputHeight }
+
+    /// Computes all output rows of `output` (NHWC) from `input` (NHWC, `AlignedBuffer.kernelTailPadding`
+    /// readable bytes after it).
+    public func run(input: UnsafePointer<Int8>, output: UnsafeMutablePointer<Int8>, workspace: UnsafeMutableRawPointer) {
+        run(input: input, output: output, workspace: workspace, outputRows: 0..<outputRowCount)
+    }
+
+    /// Computes only the output rows `outputRows` (indices into `batch * outputHeight`).
+    public func run(
+        input: UnsafePointer<Int8>, output: UnsafeMutablePointer<Int8>, workspace: UnsafeMutableRawPointer,
+        outputRows: Range<Int>
+    ) {
+        let g = geometry
+        let mr = layout.rows, nr = layout.columns
+        let coutG = g.outputChannelsPerGroup, cout = g.outputChannels
+        let zero = UnsafePointer(zeroRow.typed(Int8.self, count: 1))
+        let rowBytes = g.inputWidth &* g.inputChannels
+        var group = 0
+        while group < g.groups {
+            let groupInput = input + group &* g.inputChannelsPerGroup
+            for phase in phases {
+                let taps = phase.taps
+                let (rowPointers, outputOffsets, tile) = layout.carve(workspace, taps: taps, tileWidth: panelsPerGroup &* nr)
+                let panels = UnsafeRawPointer(packed.pointer + (group &* groupBytes &+ phase.offset))
+                let columnsInPhase = phase.firstColumn < g.outputWidth
+                    ? (g.outputWidth &- phase.firstColumn &+ g.strideWidth &- 1) / g.strideWidth : 0
+                for row in outputRows {
+                    let b = row / g.outputHeight, oy = row % g.outputHeight
+                    if oy % g.strideHeight != phase.firstRow { continue }
+                    let image = groupInput + b &* g.inputHeight &* rowBytes
+                    let outputRow = row &* g.outputWidth
+                    var column = 0
+                    while column < columnsInPhase {
+                        let count = min(mr, columnsInPhase &- column)
+                        var r = 0
+                        while r < mr {
+                            let ox = phase.firstColumn &+ (column &+ min(r, count &- 1)) &* g.strideWidth
+                            outputOffsets[r] = (outputRow &+ ox) &* cout
+                            var slot = r
+                            for ky in phase.kernelRows {
+                                // Exact: the phase only holds taps with (oy + padTop - ky * dilation) % stride == 0.
+                                let ty = oy &+ g.padTop &- ky &* g.dilationHeight
+                                let iy = ty / g.strideHeight
+                                let rowInside = ty >= 0 && iy < g.inputHeight
+                                let rowBase = image + iy &* rowBytes
+                                for kx in phase.kernelColumns {
+                                    let tx = ox &+ g.padLeft &- kx &* g.dilationWidth
+                                    let ix = tx / g.strideWidth
+                                    rowPointers[slot] = rowInside && tx >= 0 && ix < g.inputWidth ? rowBase + ix &* g.inputChannels : zero
+                                    slot &+= mr
+                                }
+                            }
+                            r &+= 1
+                        }
+                        layout.computeTiles(
+                            taps: taps, inputRows: rowPointers, panels: panels, panelBytes: phase.panelBytes,
+                            firstPanel: 0, endPanel: panelsPerGroup, tile: tile, requantizer: requantizer,
+                            channel: group &* coutG, width: coutG, count: count, output: output,
+                            outputOffsets: outputOffsets)
+                        column &+= count
+                    }
+                }
+            }
+            group &+= 1
+        }
+    }
+}

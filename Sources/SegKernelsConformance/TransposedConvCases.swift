@@ -1,0 +1,78 @@
+import SegKernels
+
+/// A random transposed convolution: kernel 1..8, stride 1..4, dilation 1..3, any padding and
+/// output padding, groups, channel counts that are not multiples of 4/8/16.
+func drawTransposedConv2DGeometry(_ rng: inout SplitMix64) -> TransposedConv2DGeometry {
+    while true {
+        let kernelHeight = rng.int(1...8), kernelWidth = rng.chance(75) ? kernelHeight : rng.int(1...8)
+        let strideHeight = rng.int(1...4), strideWidth = rng.chance(75) ? strideHeight : rng.int(1...4)
+        let dilationHeight = rng.chance(80) ? 1 : rng.int(2...3), dilationWidth = rng.chance(80) ? dilationHeight : rng.int(1...3)
+        let groups = rng.chance(80) ? 1 : rng.int(2...3)
+        var g = TransposedConv2DGeometry(
+            batch: rng.chance(10) ? 2 : 1, inputHeight: rng.int(1...7), inputWidth: rng.int(1...9),
+            inputChannels: groups * rng.int(1...24), outputChannels: groups * rng.int(1...24),
+            kernelHeight: kernelHeight, kernelWidth: kernelWidth, strideHeight: strideHeight, strideWidth: strideWidth,
+            dilationHeight: dilationHeight, dilationWidth: dilationWidth,
+            padTop: rng.int(0...kernelHeight - 1), padLeft: rng.int(0...kernelWidth - 1),
+            padBottom: rng.int(0...kernelHeight - 1), padRight: rng.int(0...kernelWidth - 1),
+            outputPaddingHeight: 0, outputPaddingWidth: 0, groups: groups)
+        g.outputPaddingHeight = rng.int(0...max(strideHeight, dilationHeight) - 1)
+        g.outputPaddingWidth = rng.int(0...max(strideWidth, dilationWidth) - 1)
+        if (try? g.validate()) != nil { return g }
+    }
+}
+
+/// Every path of `PackedTransposedConv2D` (and a run split into two row ranges) against
+/// `transposedConv2dReference`.
+func transposedConv2dCase(_ rng: inout SplitMix64, _ index: Int) -> ConformanceResult {
+    let g = drawTransposedConv2DGeometry(&rng)
+    let input = randomInput(&rng, count: g.inputElementCount)
+    let weights = AlignedBuffer(byteCount: g.weightElementCount)
+    rng.fill(weights.typed(Int8.self, count: g.weightElementCount), count: g.weightElementCount, -127...127)
+    var bias: [Int32] = []
+    for _ in 0..<g.outputChannels { bias.append(Int32(rng.int(-40_000...40_000))) }
+    let multipliers = drawMultipliers(&rng, channels: g.outputChannels, depth: 4 * g.inputChannelsPerGroup)
+    let quantization = ConvQuantization(
+        inputZeroPoint: Int32(rng.int(-128...127)), multipliers: multipliers,
+        output: drawOutput(&rng, scale: 0.02 + rng.unit() * 0.1))
+    let shape = "n\(g.batch) \(g.inputHeight)x\(g.inputWidth)x\(g.inputChannels)->\(g.outputChannels)"
+        + " k\(g.kernelHeight)x\(g.kernelWidth) s\(g.strideHeight)x\(g.strideWidth) d\(g.dilationHeight)x\(g.dilationWidth)"
+        + " p\(g.padTop),\(g.padLeft),\(g.padBottom),\(g.padRight) op\(g.outputPaddingHeight),\(g.outputPaddingWidth) g\(g.groups)"
+
+    let expected = sentinelOutput(byteCount: g.outputElementCount)
+    bias.withUnsafeBufferPointer { b in
+        transposedConv2dReference(
+            g, input: input.typed(Int8.self, count: g.inputElementCount),
+            weights: weights.typed(Int8.self, count: g.weightElementCount), bias: b.baseAddress,
+            quantization: quantization, output: expected.typed(Int8.self, count: g.outputElementCount))
+    }
+    var checked: [String] = []
+    var failures: [String] = []
+    let weightBuffer = UnsafeBufferPointer(start: weights.typed(Int8.self, count: g.weightElementCount), count: g.weightElementCount)
+    for path in ConvKernelPath.available {
+        let packed: PackedTransposedConv2D
+        do {
+            packed = try bias.withUnsafeBufferPointer { b throws(KernelConfigurationError) in
+                try PackedTransposedConv2D(g, weights: weightBuffer, bias: b, quantization: quantization, path: path)
+            }
+        } catch {
+            failures.append("\(path): refused: \(error)")
+            continue
+        }
+        let scratch = workspace(packed.workspaceByteCount)
+        let got = sentinelOutput(byteCount: g.outputElementCount)
+        packed.run(input: input.typed(Int8.self, count: 1), output: got.typed(Int8.self, count: 1), workspace: scratch.pointer)
+        compare("\(path)", got, expected, count: g.outputElementCount, into: &failures)
+        checked.append("\(path)")
+        let split = sentinelOutput(byteCount: g.outputElementCount)
+        let middle = packed.outputRowCount / 2
+        packed.run(input: input.typed(Int8.self, count: 1), output: split.typed(Int8.self, count: 1),
+                   workspace: scratch.pointer, outputRows: middle..<packed.outputRowCount)
+        packed.run(input: input.typed(Int8.self, count: 1), output: split.typed(Int8.self, count: 1),
+                   workspace: scratch.pointer, outputRows: 0..<middle)
+        compare("\(path) rows-split", split, expected, count: g.outputElementCount, into: &failures)
+    }
+    return ConformanceResult(
+        family: "transposedConv2d", index: index, shape: shape, digest: digest(expected, count: g.outputElementCount),
+        checked: checked, failures: failures)
+}

@@ -1,0 +1,50 @@
+// Counting wrappers for glibc's allocator, linked into the test process so that a test can show that
+// a kernel call allocates nothing. Symbols in the executable take precedence over libc's, so every
+// allocation in the process (Swift runtime included) passes through here; counts are per thread
+// because Swift Testing runs tests concurrently.
+#include <errno.h>
+#include <stddef.h>
+#include "allocation_counter.h"
+
+extern void *__libc_malloc(size_t);
+extern void *__libc_calloc(size_t, size_t);
+extern void *__libc_realloc(void *, size_t);
+extern void *__libc_memalign(size_t, size_t);
+
+static _Thread_local uint64_t allocations;
+
+uint64_t allocation_counter_thread_allocations(void) { return allocations; }
+
+void *malloc(size_t size) {
+  allocations++;
+  return __libc_malloc(size);
+}
+
+void *calloc(size_t count, size_t size) {
+  allocations++;
+  return __libc_calloc(count, size);
+}
+
+void *realloc(void *pointer, size_t size) {
+  allocations++;
+  return __libc_realloc(pointer, size);
+}
+
+void *memalign(size_t alignment, size_t size) {
+  allocations++;
+  return __libc_memalign(alignment, size);
+}
+
+void *aligned_alloc(size_t alignment, size_t size) {
+  allocations++;
+  return __libc_memalign(alignment, size);
+}
+
+int posix_memalign(void **result, size_t alignment, size_t size) {
+  if (alignment < sizeof(void *) || (alignment & (alignment - 1)) != 0) return EINVAL;
+  allocations++;
+  void *p = __libc_memalign(alignment, size);
+  if (!p) return ENOMEM;
+  *result = p;
+  return 0;
+}
