@@ -62,7 +62,7 @@ struct WorkloadRecipe {
 /// and RefineNet-lite) and one representative shape of every other kernel.
 public enum KernelBenchmarks {
     static var recipes: [WorkloadRecipe] {
-        convolutionWorkloads + transposedConvolutionWorkloads
+        convolutionWorkloads + transposedConvolutionWorkloads + resizeWorkloads + outputWorkloads
     }
 
     /// Workload names, in report order.

@@ -40,6 +40,10 @@ public enum ConformanceSuite {
             ("requantize", requantizeCase),
             ("conv2d", conv2dCase),
             ("transposedConv2d", transposedConv2dCase),
+            ("resizeBilinear", resizeBilinearCase),
+            ("resizeNearest", resizeNearestCase),
+            ("argMax", argMaxCase),
+            ("softmax", softmaxCase),
         ]
     }
 

@@ -12,7 +12,7 @@ struct BenchKernels: ParsableCommand {
     @Option(help: "Timed runs per workload.") var runs = 11
     @Option(help: "Only these workloads (comma-separated).") var only: String?
     @Option(help: "Convolution path: best, dot-product or widening.") var path = "best"
-    @Flag(help: "Print a Markdown table row per workload.") var markdown = false
+    @Flag(help: "Print one JSON object per workload (name, kernel, detail, path, macs, outputs, ms).") var json = false
 
     func run() throws {
         let requested: ConvKernelPath?
@@ -23,10 +23,6 @@ struct BenchKernels: ParsableCommand {
         default: throw ValidationError("--path must be best, dot-product or widening")
         }
         let names = only.map { $0.split(separator: ",").map(String.init) } ?? KernelBenchmarks.names
-        if markdown {
-            print("| workload | kernel | shape | ms (median) | GMAC/s | Gout/s |")
-            print("|---|---|---|---:|---:|---:|")
-        }
         for name in names {
             guard let workload = KernelBenchmarks.make(name, path: requested) else {
                 throw ValidationError("no workload '\(name)' on path \(path) here; known: \(KernelBenchmarks.names.joined(separator: ", "))")
@@ -42,8 +38,11 @@ struct BenchKernels: ParsableCommand {
             let median = times[times.count / 2]
             let gmacs = Double(workload.macs) / median / 1e9
             let gouts = Double(workload.outputElements) / median / 1e9
-            if markdown {
-                print("| \(workload.name) | \(workload.kernel) | \(workload.detail) | \(fixed(median * 1e3, 3)) | \(workload.macs > 0 ? fixed(gmacs, 1) : "-") | \(fixed(gouts, 2)) |")
+            if json {
+                print(
+                    "{\"name\": \"\(workload.name)\", \"kernel\": \"\(workload.kernel)\", \"detail\": \"\(workload.detail)\", "
+                        + "\"path\": \"\(path)\", \"macs\": \(workload.macs), \"outputs\": \(workload.outputElements), "
+                        + "\"ms\": \(fixed(median * 1e3, 4))}")
             } else {
                 let rate = workload.macs > 0 ? "\(fixed(gmacs, 1)) GMAC/s" : "\(fixed(gouts, 2)) Gout/s"
                 print("\(workload.name): \(fixed(median * 1e3, 3)) ms  \(rate)  [\(workload.detail)]")
