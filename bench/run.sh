@@ -9,8 +9,8 @@
 #
 #   bench/run.sh [--no-peers] [--no-arm] [--runs N]
 #
-# Needs what scripts/test.sh installs; the peer needs python3-venv (onnx and onnxruntime are
-# installed from PyPI into .bench/venv).
+# Installs what is missing (scripts/install-deps.sh --bench); onnx and onnxruntime come from PyPI
+# into .bench/venv.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -29,6 +29,7 @@ while [ $# -gt 0 ]; do
 done
 mkdir -p "$WORK"
 cd "$ROOT"
+scripts/install-deps.sh --bench
 
 echo "== build" >&2
 swift build -c release --product segctl >&2

@@ -62,7 +62,8 @@ struct WorkloadRecipe {
 /// and RefineNet-lite) and one representative shape of every other kernel.
 public enum KernelBenchmarks {
     static var recipes: [WorkloadRecipe] {
-        convolutionWorkloads + transposedConvolutionWorkloads + resizeWorkloads + outputWorkloads
+        convolutionWorkloads + transposedConvolutionWorkloads + poolingWorkloads + addConcatWorkloads
+            + resizeWorkloads + outputWorkloads
     }
 
     /// Workload names, in report order.

@@ -22,7 +22,11 @@ func drawMultipliers(_ rng: inout SplitMix64, channels: Int, depth: Int) -> [Qua
 /// A random convolution: kernel 1..7, stride 1..3, dilation up to 24, any padding, groups
 /// (depthwise included), channel counts that are not multiples of 4/8/16.
 func drawConv2DGeometry(_ rng: inout SplitMix64) -> Conv2DGeometry {
-    let kernelHeight = rng.int(1...7), kernelWidth = rng.chance(80) ? kernelHeight : rng.int(1...7)
+    let layout = rng.int(0...9)
+    // Depthwise filters are 3x3 most of the time, as in MobileNetV2 (they have a dedicated row path).
+    let depthwise3x3 = layout <= 1 && rng.chance(60)
+    let kernelHeight = depthwise3x3 ? 3 : rng.int(1...7)
+    let kernelWidth = depthwise3x3 ? 3 : rng.chance(80) ? kernelHeight : rng.int(1...7)
     let strideHeight = rng.chance(60) ? 1 : rng.int(2...3), strideWidth = rng.chance(80) ? strideHeight : rng.int(1...2)
     let dilated = rng.chance(35)
     let dilationHeight = dilated ? rng.int(2...24) : 1, dilationWidth = dilated ? (rng.chance(70) ? dilationHeight : rng.int(1...24)) : 1
@@ -30,9 +34,9 @@ func drawConv2DGeometry(_ rng: inout SplitMix64) -> Conv2DGeometry {
     let padTop = rng.int(0...spanHeight), padBottom = rng.chance(70) ? padTop : rng.int(0...spanHeight)
     let padLeft = rng.int(0...spanWidth), padRight = rng.chance(70) ? padLeft : rng.int(0...spanWidth)
     let inputHeight = max(1, spanHeight + 1 - padTop - padBottom) + rng.int(0...9)
-    let inputWidth = max(1, spanWidth + 1 - padLeft - padRight) + rng.int(0...11)
+    let inputWidth = max(1, spanWidth + 1 - padLeft - padRight) + rng.int(0...(depthwise3x3 ? 30 : 11))
     var inputChannels: Int, outputChannels: Int, groups: Int
-    switch rng.int(0...9) {
+    switch layout {
     case 0...1:
         groups = rng.int(2...48)
         inputChannels = groups

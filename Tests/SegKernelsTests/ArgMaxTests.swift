@@ -1,5 +1,4 @@
 import SegKernels
-import SegKernelsConformance
 import Testing
 
 /// Runs `argMaxReference` and `ChannelArgMax` on `pixels` (each of `channels` values).
@@ -60,14 +59,6 @@ private func refusedParameter(_ body: () throws -> Void) -> String? {
     @Test func configurationErrors() {
         for (parameter, pixels, channels) in [("pixelCount", 0, 21), ("channels", 10, 0), ("channels", 10, 257)] {
             #expect(refusedParameter { _ = try ChannelArgMax(pixelCount: pixels, channels: channels) } == parameter)
-        }
-    }
-
-    @Test func conformance() {
-        var rng = SplitMix64(seed: 0xA4_6AA8)
-        for i in 0..<100 {
-            let result = argMaxCase(&rng, i)
-            #expect(result.failures.isEmpty, "\(result.shape): \(result.failures)")
         }
     }
 }

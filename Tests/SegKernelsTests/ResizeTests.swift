@@ -1,5 +1,4 @@
 import SegKernels
-import SegKernelsConformance
 import Testing
 
 /// Runs `resizeBilinearReference` and `ResizeBilinear` on `input`; returns both outputs.
@@ -154,22 +153,6 @@ private func refusedParameter(_ body: () throws -> Void) -> String? {
         for (parameter, g) in cases {
             #expect(refusedParameter { _ = try ResizeBilinear(g, coordinateMode: .halfPixel) } == parameter)
             #expect(refusedParameter { _ = try ResizeNearest(g, coordinateMode: .asymmetric, nearestMode: .floor) } == parameter)
-        }
-    }
-
-    @Test func bilinearConformance() {
-        var rng = SplitMix64(seed: 0x5E5E_B111)
-        for i in 0..<100 {
-            let result = resizeBilinearCase(&rng, i)
-            #expect(result.failures.isEmpty, "\(result.shape): \(result.failures)")
-        }
-    }
-
-    @Test func nearestConformance() {
-        var rng = SplitMix64(seed: 0x5E5E_4EA4)
-        for i in 0..<100 {
-            let result = resizeNearestCase(&rng, i)
-            #expect(result.failures.isEmpty, "\(result.shape): \(result.failures)")
         }
     }
 }

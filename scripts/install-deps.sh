@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs what a fresh Debian/Ubuntu machine lacks to build and test segd, from Debian's packages:
+# cross compilers and qemu-user for the ARM tests (and python3-venv for the benchmark's peers).
+# Swift 6.3 itself is not packaged by Debian: it must already be on PATH (swift.org toolchain).
+#
+#   scripts/install-deps.sh [--bench]
+set -euo pipefail
+
+SUDO=""
+[ "$(id -u)" = 0 ] || SUDO=sudo
+command -v swift >/dev/null || { echo "swift not found: install the Swift 6.3 toolchain first" >&2; exit 1; }
+
+packages=()
+command -v qemu-aarch64 >/dev/null || packages+=(qemu-user)
+command -v aarch64-linux-gnu-gcc >/dev/null || packages+=(gcc-aarch64-linux-gnu)
+command -v arm-linux-gnueabihf-gcc >/dev/null || packages+=(gcc-arm-linux-gnueabihf)
+command -v gcc >/dev/null || packages+=(gcc)
+if [ "${1:-}" = --bench ]; then
+  python3 -c 'import venv, ensurepip' 2>/dev/null || packages+=(python3-venv)
+fi
+if [ ${#packages[@]} -gt 0 ]; then
+  echo "installing: ${packages[*]}" >&2
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${packages[@]}" >/dev/null
+fi

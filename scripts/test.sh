@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# All of segd's tests, from a fresh clone: installs what is missing, then
+#   1. swift test -c release: every kernel bit-exact against its scalar reference (random vectors and
+#      hand-computed cases), configuration errors, no allocation in any kernel call (x86_64);
+#   2. cross/embedded-test.sh: the same vectors on aarch64 (Cortex-A76 with DotProd, Cortex-A72
+#      without) and armv7 (Cortex-A7) under qemu, bit-exact with x86_64, run-time dispatch, no
+#      allocation.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/install-deps.sh
+swift build -c release
+swift test -c release
+cross/embedded-test.sh "${EMBEDDED_CASES:-100}"
