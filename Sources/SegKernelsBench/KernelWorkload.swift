@@ -63,7 +63,7 @@ struct WorkloadRecipe {
 public enum KernelBenchmarks {
     static var recipes: [WorkloadRecipe] {
         convolutionWorkloads + transposedConvolutionWorkloads + poolingWorkloads + addConcatWorkloads
-            + resizeWorkloads + outputWorkloads
+            + resizeWorkloads + outputWorkloads + pixelConversionWorkloads
     }
 
     /// Workload names, in report order.

@@ -49,6 +49,7 @@ public enum ConformanceSuite {
             ("resizeNearest", resizeNearestCase),
             ("argMax", argMaxCase),
             ("softmax", softmaxCase),
+            ("pixelConversion", pixelConversionCase),
         ]
     }
 
