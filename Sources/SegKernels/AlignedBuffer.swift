@@ -19,6 +19,12 @@ public final class AlignedBuffer {
         self.byteCount = byteCount
     }
 
+    /// `count` bytes of `value`, then the tail padding (zero).
+    public convenience init(repeating value: Int8, count: Int) {
+        self.init(byteCount: count)
+        pointer.initializeMemory(as: Int8.self, repeating: value, count: count)
+    }
+
     deinit { pointer.deallocate() }
 
     /// The memory as `count` values of `T`.

@@ -59,7 +59,7 @@ public struct AveragePoolQuantization: Equatable, Sendable {
 /// the workspace first (as `MaxPool2D` does). Immutable after init: `run` may be called from
 /// several threads at once on disjoint `outputRows`, each with its own workspace. `run` allocates
 /// nothing and checks nothing.
-public final class AveragePool2D {
+public final class AveragePool2D: RowSplitKernel {
     public let geometry: Pool2DGeometry
     public let countIncludePad: Bool
     public let quantization: AveragePoolQuantization
@@ -97,12 +97,6 @@ public final class AveragePool2D {
 
     /// Output rows over the whole batch (`batch * outputHeight`): the unit `run` splits work in.
     public var outputRowCount: Int { geometry.batch * geometry.outputHeight }
-
-    /// Pools `input` (NHWC, `AlignedBuffer.kernelTailPadding` readable bytes after it) into
-    /// `output` (NHWC, not overlapping the input), all rows.
-    public func run(input: UnsafePointer<Int8>, output: UnsafeMutablePointer<Int8>, workspace: UnsafeMutableRawPointer) {
-        run(input: input, output: output, workspace: workspace, outputRows: 0..<outputRowCount)
-    }
 
     /// Computes only the output rows `outputRows` (indices into `batch * outputHeight`).
     public func run(

@@ -112,6 +112,24 @@ struct ConvPanelLayout {
         }
     }
 
+    /// Packs the panels of one group: output channels `firstChannel ..< firstChannel + channels` in
+    /// panels of `columns`, each `panelBytes` long, starting at `destination`; see `packPanel`.
+    func packPanels(
+        into destination: UnsafeMutableRawPointer, panelBytes: Int,
+        weights: UnsafePointer<Int8>, kernelTaps: Int, inputChannelsPerGroup cinG: Int,
+        firstChannel: Int, channels: Int, taps: [Int],
+        bias: UnsafeBufferPointer<Int32>?, inputZeroPoint: Int32
+    ) {
+        var first = 0
+        while first < channels {
+            packPanel(
+                into: destination + (first / columns) * panelBytes, weights: weights, kernelTaps: kernelTaps,
+                inputChannelsPerGroup: cinG, firstChannel: firstChannel + first, count: min(columns, channels - first),
+                taps: taps, bias: bias, inputZeroPoint: inputZeroPoint)
+            first += columns
+        }
+    }
+
     /// Packs one panel: output channels `firstChannel ..< firstChannel + count` (the rest of the panel
     /// zero), over the kernel positions `taps` (indices into the OHWI filter's `kernelTaps`).
     /// Initial accumulators are `bias - (inputZeroPoint [+ 128]) * sum(weights used)` in wrapping Int32.

@@ -6,7 +6,7 @@
 /// `kernelHeight * kernelWidth`); other windows are taken directly. Immutable after init: `run`
 /// may be called from several threads at once on disjoint `outputRows`, each with its own
 /// workspace. `run` allocates nothing and checks nothing.
-public final class MaxPool2D {
+public final class MaxPool2D: RowSplitKernel {
     public let geometry: Pool2DGeometry
     /// Bytes of scratch memory one `run` needs (0 for direct windows).
     public let workspaceByteCount: Int
@@ -26,12 +26,6 @@ public final class MaxPool2D {
 
     /// Output rows over the whole batch (`batch * outputHeight`): the unit `run` splits work in.
     public var outputRowCount: Int { geometry.batch * geometry.outputHeight }
-
-    /// Pools `input` (NHWC, `AlignedBuffer.kernelTailPadding` readable bytes after it) into
-    /// `output` (NHWC, not overlapping the input), all rows.
-    public func run(input: UnsafePointer<Int8>, output: UnsafeMutablePointer<Int8>, workspace: UnsafeMutableRawPointer) {
-        run(input: input, output: output, workspace: workspace, outputRows: 0..<outputRowCount)
-    }
 
     /// Computes only the output rows `outputRows` (indices into `batch * outputHeight`).
     public func run(

@@ -5,7 +5,7 @@
 /// micro-kernel; depthwise ones (channel multiplier 1) have their own SIMD loop. Immutable after
 /// init: `run` may be called from several threads at once on disjoint `outputRows`, each with its
 /// own workspace. `run` allocates nothing and checks nothing.
-public final class PackedConv2D {
+public final class PackedConv2D: RowSplitKernel {
     public let geometry: Conv2DGeometry
     public let quantization: ConvQuantization
     /// The micro-kernel family in use (depthwise convolutions report `.widening`).
@@ -64,8 +64,7 @@ public final class PackedConv2D {
             }
             // A whole input row of zero points: the 3x3 row path walks it like a real row.
             let zeroBytes = max(blocks * 16, g.inputWidth * g.inputChannels)
-            zeroRow = AlignedBuffer(byteCount: zeroBytes)
-            zeroRow.pointer.initializeMemory(as: Int8.self, repeating: zeroPoint, count: zeroBytes)
+            zeroRow = AlignedBuffer(repeating: zeroPoint, count: zeroBytes)
             strategy = .depthwise(blockBytes: blockBytes)
             workspaceByteCount = taps * MemoryLayout<UnsafePointer<Int8>>.stride
         } else {
@@ -77,17 +76,13 @@ public final class PackedConv2D {
             packed = AlignedBuffer(byteCount: g.groups * panelsPerGroup * panelBytes)
             let allTaps = Array(0..<taps)
             for group in 0..<g.groups {
-                for panel in 0..<panelsPerGroup {
-                    let first = panel * layout.columns
-                    layout.packPanel(
-                        into: packed.pointer + (group * panelsPerGroup + panel) * panelBytes,
-                        weights: weights.baseAddress!, kernelTaps: taps, inputChannelsPerGroup: g.inputChannelsPerGroup,
-                        firstChannel: group * coutG + first, count: min(layout.columns, coutG - first),
-                        taps: allTaps, bias: bias, inputZeroPoint: quantization.inputZeroPoint)
-                }
+                layout.packPanels(
+                    into: packed.pointer + group * panelsPerGroup * panelBytes, panelBytes: panelBytes,
+                    weights: weights.baseAddress!, kernelTaps: taps, inputChannelsPerGroup: g.inputChannelsPerGroup,
+                    firstChannel: group * coutG, channels: coutG, taps: allTaps, bias: bias,
+                    inputZeroPoint: quantization.inputZeroPoint)
             }
-            zeroRow = AlignedBuffer(byteCount: layout.rowReadBytes)
-            zeroRow.pointer.initializeMemory(as: Int8.self, repeating: zeroPoint, count: layout.rowReadBytes)
+            zeroRow = AlignedBuffer(repeating: zeroPoint, count: layout.rowReadBytes)
             // Keep the panels of one pass over the output pixels within ~256 KiB (L2).
             let panelsPerChunk = max(1, min(panelsPerGroup, (256 * 1024) / panelBytes))
             strategy = .gemm(layout, panelsPerGroup: panelsPerGroup, panelBytes: panelBytes, panelsPerChunk: panelsPerChunk)
@@ -97,12 +92,6 @@ public final class PackedConv2D {
 
     /// Output rows over the whole batch (`batch * outputHeight`): the unit `run` splits work in.
     public var outputRowCount: Int { geometry.batch * geometry.outputHeight }
-
-    /// Convolves `input` (NHWC, `AlignedBuffer.kernelTailPadding` readable bytes after it) into
-    /// `output` (NHWC), all rows.
-    public func run(input: UnsafePointer<Int8>, output: UnsafeMutablePointer<Int8>, workspace: UnsafeMutableRawPointer) {
-        run(input: input, output: output, workspace: workspace, outputRows: 0..<outputRowCount)
-    }
 
     /// Computes only the output rows `outputRows` (indices into `batch * outputHeight`).
     public func run(

@@ -8,7 +8,7 @@
 /// taps and no multiply meets a structural zero. Immutable after init: `run` may be called from
 /// several threads at once on disjoint `outputRows`, each with its own workspace. `run` allocates
 /// nothing and checks nothing.
-public final class PackedTransposedConv2D {
+public final class PackedTransposedConv2D: RowSplitKernel {
     public let geometry: TransposedConv2DGeometry
     public let quantization: ConvQuantization
     /// The micro-kernel family in use.
@@ -85,29 +85,19 @@ public final class PackedTransposedConv2D {
                 for ky in phase.kernelRows {
                     for kx in phase.kernelColumns { taps.append(ky * g.kernelWidth + kx) }
                 }
-                for panel in 0..<panelsPerGroup {
-                    let first = panel * layout.columns
-                    layout.packPanel(
-                        into: packed.pointer + group * groupBytes + phase.offset + panel * phase.panelBytes,
-                        weights: weights.baseAddress!, kernelTaps: g.taps, inputChannelsPerGroup: g.inputChannelsPerGroup,
-                        firstChannel: group * coutG + first, count: min(layout.columns, coutG - first),
-                        taps: taps, bias: bias, inputZeroPoint: quantization.inputZeroPoint)
-                }
+                layout.packPanels(
+                    into: packed.pointer + group * groupBytes + phase.offset, panelBytes: phase.panelBytes,
+                    weights: weights.baseAddress!, kernelTaps: g.taps, inputChannelsPerGroup: g.inputChannelsPerGroup,
+                    firstChannel: group * coutG, channels: coutG, taps: taps, bias: bias,
+                    inputZeroPoint: quantization.inputZeroPoint)
             }
         }
-        zeroRow = AlignedBuffer(byteCount: layout.rowReadBytes)
-        zeroRow.pointer.initializeMemory(as: Int8.self, repeating: Int8(quantization.inputZeroPoint), count: layout.rowReadBytes)
+        zeroRow = AlignedBuffer(repeating: Int8(quantization.inputZeroPoint), count: layout.rowReadBytes)
         workspaceByteCount = layout.workspaceBytes(taps: maxTaps, tileWidth: panelsPerGroup * layout.columns)
     }
 
     /// Output rows over the whole batch (`batch * outputHeight`): the unit `run` splits work in.
     public var outputRowCount: Int { geometry.batch * geometry.outputHeight }
-
-    /// Computes all output rows of `output` (NHWC) from `input` (NHWC, `AlignedBuffer.kernelTailPadding`
-    /// readable bytes after it).
-    public func run(input: UnsafePointer<Int8>, output: UnsafeMutablePointer<Int8>, workspace: UnsafeMutableRawPointer) {
-        run(input: input, output: output, workspace: workspace, outputRows: 0..<outputRowCount)
-    }
 
     /// Computes only the output rows `outputRows` (indices into `batch * outputHeight`).
     public func run(

@@ -9,7 +9,7 @@
 /// the reference's sum of four products. Immutable after init: `run` may be called from several
 /// threads at once on disjoint `outputRows`, each with its own workspace. `run` allocates nothing
 /// and checks nothing.
-public final class ResizeBilinear {
+public final class ResizeBilinear: RowSplitKernel {
     public let geometry: ResizeGeometry
     public let coordinateMode: ResizeCoordinateMode
     /// Bytes of scratch memory one `run` needs (any alignment; 64 bytes is fastest). Its contents
@@ -58,12 +58,6 @@ public final class ResizeBilinear {
 
     /// Output rows over the whole batch (`batch * outputHeight`): the unit `run` splits work in.
     public var outputRowCount: Int { geometry.batch * geometry.outputHeight }
-
-    /// Resizes `input` (NHWC, `AlignedBuffer.kernelTailPadding` readable bytes after it) into
-    /// `output` (NHWC), all rows.
-    public func run(input: UnsafePointer<Int8>, output: UnsafeMutablePointer<Int8>, workspace: UnsafeMutableRawPointer) {
-        run(input: input, output: output, workspace: workspace, outputRows: 0..<outputRowCount)
-    }
 
     /// Computes only the output rows `outputRows` (indices into `batch * outputHeight`).
     public func run(

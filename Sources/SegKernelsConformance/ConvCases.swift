@@ -88,31 +88,43 @@ func conv2dCase(_ rng: inout SplitMix64, _ index: Int) -> ConformanceResult {
     var failures: [String] = []
     let weightBuffer = UnsafeBufferPointer(start: weights.typed(Int8.self, count: g.weightElementCount), count: g.weightElementCount)
     let paths = g.isDepthwise ? [ConvKernelPath.widening] : ConvKernelPath.available
-    for path in paths {
-        let packed: PackedConv2D
-        do {
-            packed = try bias.withUnsafeBufferPointer { b throws(KernelConfigurationError) in
-                try PackedConv2D(g, weights: weightBuffer, bias: b, quantization: quantization, path: path)
-            }
-        } catch {
-            failures.append("\(path): refused: \(error)")
-            continue
+    checkPaths(paths, input: input, expected: expected, count: g.outputElementCount, checked: &checked, failures: &failures) {
+        path throws(KernelConfigurationError) in
+        try bias.withUnsafeBufferPointer { b throws(KernelConfigurationError) in
+            try PackedConv2D(g, weights: weightBuffer, bias: b, quantization: quantization, path: path)
         }
-        let scratch = workspace(packed.workspaceByteCount)
-        let got = sentinelOutput(byteCount: g.outputElementCount)
-        packed.run(input: input.typed(Int8.self, count: 1), output: got.typed(Int8.self, count: 1), workspace: scratch.pointer)
-        compare("\(path)", got, expected, count: g.outputElementCount, into: &failures)
-        checked.append("\(path)")
-        // Two row ranges, as two threads would run them.
-        let split = sentinelOutput(byteCount: g.outputElementCount)
-        let middle = packed.outputRowCount / 2
-        packed.run(input: input.typed(Int8.self, count: 1), output: split.typed(Int8.self, count: 1),
-                   workspace: scratch.pointer, outputRows: middle..<packed.outputRowCount)
-        packed.run(input: input.typed(Int8.self, count: 1), output: split.typed(Int8.self, count: 1),
-                   workspace: scratch.pointer, outputRows: 0..<middle)
-        compare("\(path) rows-split", split, expected, count: g.outputElementCount, into: &failures)
     }
     return ConformanceResult(
         family: "conv2d", index: index, shape: shape, digest: digest(expected, count: g.outputElementCount),
         checked: checked, failures: failures)
+}
+
+/// Packs a kernel on every path of `paths` and runs it on `input` whole and split into two row
+/// ranges (as two threads would), comparing both outputs with `expected`.
+func checkPaths<Kernel: RowSplitKernel>(
+    _ paths: [ConvKernelPath], input: AlignedBuffer, expected: AlignedBuffer, count: Int,
+    checked: inout [String], failures: inout [String],
+    pack: (ConvKernelPath) throws(KernelConfigurationError) -> Kernel
+) {
+    for path in paths {
+        let kernel: Kernel
+        do {
+            kernel = try pack(path)
+        } catch {
+            failures.append("\(path): refused: \(error)")
+            continue
+        }
+        let scratch = workspace(kernel.workspaceByteCount)
+        let source = UnsafePointer(input.typed(Int8.self, count: 1))
+        let whole = sentinelOutput(byteCount: count)
+        kernel.run(input: source, output: whole.typed(Int8.self, count: 1), workspace: scratch.pointer)
+        compare("\(path)", whole, expected, count: count, into: &failures)
+        checked.append("\(path)")
+        let split = sentinelOutput(byteCount: count)
+        let middle = kernel.outputRowCount / 2
+        kernel.run(input: source, output: split.typed(Int8.self, count: 1), workspace: scratch.pointer,
+                   outputRows: middle..<kernel.outputRowCount)
+        kernel.run(input: source, output: split.typed(Int8.self, count: 1), workspace: scratch.pointer, outputRows: 0..<middle)
+        compare("\(path) rows-split", split, expected, count: count, into: &failures)
+    }
 }

@@ -49,28 +49,11 @@ func transposedConv2dCase(_ rng: inout SplitMix64, _ index: Int) -> ConformanceR
     var checked: [String] = []
     var failures: [String] = []
     let weightBuffer = UnsafeBufferPointer(start: weights.typed(Int8.self, count: g.weightElementCount), count: g.weightElementCount)
-    for path in ConvKernelPath.available {
-        let packed: PackedTransposedConv2D
-        do {
-            packed = try bias.withUnsafeBufferPointer { b throws(KernelConfigurationError) in
-                try PackedTransposedConv2D(g, weights: weightBuffer, bias: b, quantization: quantization, path: path)
-            }
-        } catch {
-            failures.append("\(path): refused: \(error)")
-            continue
+    checkPaths(ConvKernelPath.available, input: input, expected: expected, count: g.outputElementCount,
+               checked: &checked, failures: &failures) { path throws(KernelConfigurationError) in
+        try bias.withUnsafeBufferPointer { b throws(KernelConfigurationError) in
+            try PackedTransposedConv2D(g, weights: weightBuffer, bias: b, quantization: quantization, path: path)
         }
-        let scratch = workspace(packed.workspaceByteCount)
-        let got = sentinelOutput(byteCount: g.outputElementCount)
-        packed.run(input: input.typed(Int8.self, count: 1), output: got.typed(Int8.self, count: 1), workspace: scratch.pointer)
-        compare("\(path)", got, expected, count: g.outputElementCount, into: &failures)
-        checked.append("\(path)")
-        let split = sentinelOutput(byteCount: g.outputElementCount)
-        let middle = packed.outputRowCount / 2
-        packed.run(input: input.typed(Int8.self, count: 1), output: split.typed(Int8.self, count: 1),
-                   workspace: scratch.pointer, outputRows: middle..<packed.outputRowCount)
-        packed.run(input: input.typed(Int8.self, count: 1), output: split.typed(Int8.self, count: 1),
-                   workspace: scratch.pointer, outputRows: 0..<middle)
-        compare("\(path) rows-split", split, expected, count: g.outputElementCount, into: &failures)
     }
     return ConformanceResult(
         family: "transposedConv2d", index: index, shape: shape, digest: digest(expected, count: g.outputElementCount),

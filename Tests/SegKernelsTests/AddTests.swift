@@ -25,17 +25,6 @@ private func expectAdd(_ q: ElementwiseAddQuantization, _ a: [Int8], _ b: [Int8]
     } == expected)
 }
 
-private func expectRefusal(_ parameter: String, _ body: () throws -> Void) {
-    do {
-        try body()
-        Issue.record("accepted; expected a refusal of \(parameter)")
-    } catch let error as KernelConfigurationError {
-        #expect(error.parameter == parameter, "\(error)")
-    } catch {
-        Issue.record("unexpected \(error)")
-    }
-}
-
 /// Five repetitions of `pattern`: sixteen lanes in SIMD and a tail in scalar code.
 private func repeated(_ pattern: [Int8]) -> [Int8] { Array([[Int8]](repeating: pattern, count: 5).joined()) }
 

@@ -14,11 +14,6 @@ private func argMax(_ values: [Int8], channels: Int) throws -> (reference: [UInt
 }
 
 /// The parameter `body` is refused for, or nil when it is accepted.
-private func refusedParameter(_ body: () throws -> Void) -> String? {
-    do { try body() } catch let error as KernelConfigurationError { return error.parameter } catch { return "\(error)" }
-    return nil
-}
-
 @Suite struct ArgMaxTests {
     /// Ties go to the lowest index.
     @Test func smallTies() throws {

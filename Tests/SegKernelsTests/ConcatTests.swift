@@ -32,17 +32,6 @@ private func expectConcat(
     }
 }
 
-private func expectRefusal(_ parameter: String, _ body: () throws -> Void) {
-    do {
-        try body()
-        Issue.record("accepted; expected a refusal of \(parameter)")
-    } catch let error as KernelConfigurationError {
-        #expect(error.parameter == parameter, "\(error)")
-    } catch {
-        Issue.record("unexpected \(error)")
-    }
-}
-
 @Suite struct ConcatTests {
     /// Channel concat of two pixels: 2 channels copied, 3 channels from scale 1/4 zero point 10 to
     /// scale 1/2 zero point 0: (x - 10) / 2 with ties up (13 -> 2, 7 -> -1, 127 -> 59, 11 -> 1).

@@ -6,8 +6,7 @@ import Testing
 func runConvolution(
     _ geometry: Conv2DGeometry, input: [Int8], weights: [Int8], bias: [Int32]?, quantization: ConvQuantization
 ) throws -> [Int8] {
-    let inputBuffer = AlignedBuffer(byteCount: input.count)
-    input.withUnsafeBytes { inputBuffer.pointer.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+    let inputBuffer = alignedBuffer(input)
     var expected = [Int8](repeating: 0, count: geometry.outputElementCount)
     weights.withUnsafeBufferPointer { w in
         (bias ?? []).withUnsafeBufferPointer { b in
@@ -102,41 +101,45 @@ func unitQuantization(inputZeroPoint: Int32 = 0, scale: Double = 1, outputZeroPo
     @Test func configurationErrorsNameTheParameter() throws {
         let g = Conv2DGeometry(inputHeight: 4, inputWidth: 4, inputChannels: 3, outputChannels: 2, kernelHeight: 3, kernelWidth: 3)
         let q = try unitQuantization()
-        func error(_ geometry: Conv2DGeometry, weights: [Int8]? = nil, bias: [Int32]? = nil, quantization: ConvQuantization? = nil) -> String? {
+        func pack(_ geometry: Conv2DGeometry, weights: [Int8]? = nil, bias: [Int32]? = nil, quantization: ConvQuantization? = nil) throws {
             let w = weights ?? [Int8](repeating: 1, count: geometry.weightElementCount)
-            do {
-                _ = try w.withUnsafeBufferPointer { w throws(KernelConfigurationError) in
-                    try (bias ?? []).withUnsafeBufferPointer { b throws(KernelConfigurationError) in
-                        try PackedConv2D(geometry, weights: w, bias: bias == nil ? nil : b, quantization: quantization ?? q)
-                    }
+            _ = try w.withUnsafeBufferPointer { w throws(KernelConfigurationError) in
+                try (bias ?? []).withUnsafeBufferPointer { b throws(KernelConfigurationError) in
+                    try PackedConv2D(geometry, weights: w, bias: bias == nil ? nil : b, quantization: quantization ?? q)
                 }
-                return nil
-            } catch {
-                return error.parameter
             }
         }
         var bad = g
         bad.dilationHeight = 0
-        #expect(error(bad) == "dilationHeight")
+        expectRefusal("dilationHeight") { try pack(bad) }
         bad = g
         bad.groups = 2
-        #expect(error(bad) == "groups")
+        expectRefusal("groups") { try pack(bad) }
         bad = g
-        bad.kernelWidth = 9
-        #expect(error(bad) == "kernelWidth")
+        bad.kernelWidth = 17
+        expectRefusal("kernelWidth") { try pack(bad) }
         bad = g
         bad.padLeft = -1
-        #expect(error(bad) == "padLeft")
+        expectRefusal("padLeft") { try pack(bad) }
         var weights = [Int8](repeating: 1, count: g.weightElementCount)
         weights[5] = -128
-        #expect(error(g, weights: weights) == "weights")
-        #expect(error(g, weights: [1, 2]) == "weights")
-        #expect(error(g, bias: [1, 2, 3]) == "bias")
-        let perChannel = ConvQuantization(
-            inputZeroPoint: 0, multipliers: [try QuantizedMultiplier(scale: 1), try QuantizedMultiplier(scale: 1), try QuantizedMultiplier(scale: 1)],
-            output: OutputQuantization(zeroPoint: 0))
-        #expect(error(g, quantization: perChannel) == "multipliers")
-        let zeroPoint = ConvQuantization(inputZeroPoint: 200, multipliers: q.multipliers, output: q.output)
-        #expect(error(g, quantization: zeroPoint) == "inputZeroPoint")
+        expectRefusal("weights") { try pack(g, weights: weights) }
+        expectRefusal("weights") { try pack(g, weights: [1, 2]) }
+        expectRefusal("bias") { try pack(g, bias: [1, 2, 3]) }
+        let one = try QuantizedMultiplier(scale: 1)
+        let perChannel = ConvQuantization(inputZeroPoint: 0, multipliers: [one, one, one], output: OutputQuantization(zeroPoint: 0))
+        expectRefusal("multipliers") { try pack(g, quantization: perChannel) }
+        expectRefusal("inputZeroPoint") {
+            try pack(g, quantization: ConvQuantization(inputZeroPoint: 200, multipliers: q.multipliers, output: q.output))
+        }
+        var depthwise = g
+        depthwise.inputChannels = 3
+        depthwise.outputChannels = 3
+        depthwise.groups = 3
+        expectRefusal("path") {
+            _ = try [Int8](repeating: 1, count: 27).withUnsafeBufferPointer { w throws(KernelConfigurationError) in
+                try PackedConv2D(depthwise, weights: w, bias: nil, quantization: q, path: .dotProduct)
+            }
+        }
     }
 }

@@ -68,18 +68,6 @@ private func expectGlobalAveragePool(
 /// Input and output quantized alike: scale 1, zero point 0.
 private let identity = AveragePoolQuantization(inputScale: 1, inputZeroPoint: 0, outputScale: 1, outputZeroPoint: 0)
 
-/// Expects `body` to throw a configuration error naming `parameter`.
-private func expectRefusal(_ parameter: String, _ body: () throws -> Void) {
-    do {
-        try body()
-        Issue.record("accepted; expected a refusal of \(parameter)")
-    } catch let error as KernelConfigurationError {
-        #expect(error.parameter == parameter, "\(error)")
-    } catch {
-        Issue.record("unexpected \(error)")
-    }
-}
-
 @Suite struct PoolingTests {
     @Test func maxPool2x2Stride2() throws {
         let g = Pool2DGeometry(inputHeight: 4, inputWidth: 4, channels: 1, kernelHeight: 2, kernelWidth: 2, strideHeight: 2, strideWidth: 2)

@@ -35,11 +35,6 @@ private func repeatChannels(_ values: [Int8], _ channels: Int) -> [Int8] {
 }
 
 /// The parameter `body` is refused for, or nil when it is accepted.
-private func refusedParameter(_ body: () throws -> Void) -> String? {
-    do { try body() } catch let error as KernelConfigurationError { return error.parameter } catch { return "\(error)" }
-    return nil
-}
-
 @Suite struct ResizeTests {
     static let square: [Int8] = [-100, 21, 60, 127]
 

@@ -25,11 +25,6 @@ private func softmax(
 }
 
 /// The parameter `body` is refused for, or nil when it is accepted.
-private func refusedParameter(_ body: () throws -> Void) -> String? {
-    do { try body() } catch let error as KernelConfigurationError { return error.parameter } catch { return "\(error)" }
-    return nil
-}
-
 @Suite struct SoftmaxTests {
     /// Equal logits: each weighs 2^23, the sum is 2^24, and 2^23 * 2^-24 is exactly 0.5.
     @Test(arguments: [0.001, 0.1, 7.5])

@@ -4,8 +4,7 @@ import Testing
 func runTransposedConvolution(
     _ geometry: TransposedConv2DGeometry, input: [Int8], weights: [Int8], quantization: ConvQuantization
 ) throws -> [Int8] {
-    let inputBuffer = AlignedBuffer(byteCount: input.count)
-    input.withUnsafeBytes { inputBuffer.pointer.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+    let inputBuffer = alignedBuffer(input)
     var expected = [Int8](repeating: 0, count: geometry.outputElementCount)
     weights.withUnsafeBufferPointer { w in
         transposedConv2dReference(
