@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # All of segd's tests, from a fresh clone: installs what is missing, then
 #   1. swift test -c release: every kernel bit-exact against its scalar reference (random vectors and
-#      hand-computed cases), configuration errors, no allocation in any kernel call (x86_64);
-#   2. cross/embedded-test.sh: the same vectors on aarch64 (Cortex-A76 with DotProd, Cortex-A72
+#      hand-computed cases), configuration errors, no allocation in any kernel call (x86_64), as
+#      optimized code ships;
+#   2. swift test (debug): the same with every assertion and no optimizer to hide a trap;
+#   3. cross/embedded-test.sh: the same vectors on aarch64 (Cortex-A76 with DotProd, Cortex-A72
 #      without) and armv7 (Cortex-A7) under qemu, bit-exact with x86_64, run-time dispatch, no
 #      allocation.
 set -euo pipefail
@@ -11,4 +13,5 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 swift build -c release
 swift test -c release
+swift test
 cross/embedded-test.sh "${EMBEDDED_CASES:-100}"

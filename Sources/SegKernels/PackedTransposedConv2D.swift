@@ -20,15 +20,20 @@ public final class PackedTransposedConv2D: RowSplitKernel {
     private struct Phase {
         /// First output row / column of the phase; the next are `stride` apart.
         let firstRow: Int, firstColumn: Int
-        /// Kernel rows / columns that reach this phase.
-        let kernelRows: [Int], kernelColumns: [Int]
+        /// Residues `(oy + padTop) % strideHeight`, `(ox + padLeft) % strideWidth` of its pixels.
+        let rowResidue: Int, columnResidue: Int
+        /// Its taps: entries `firstTap ..< firstTap + taps` of the tap table.
+        let firstTap: Int, taps: Int
         /// Bytes of one packed panel, and where the group's first panel starts within the group's block.
         let panelBytes: Int, offset: Int
-        var taps: Int { kernelRows.count * kernelColumns.count }
     }
 
     private let layout: ConvPanelLayout
     private let phases: [Phase]
+    /// Per tap of every phase (Int32 pairs): `(ky * dilationHeight - rowResidue) / strideHeight` and
+    /// the same for x, exact, so that tap `t` of output row `oy` reads input row
+    /// `(oy + padTop - rowResidue) / strideHeight - shift`.
+    private let tapShifts: AlignedBuffer
     private let panelsPerGroup: Int
     /// Bytes of one group's panels, all phases.
     private let groupBytes: Int
@@ -61,30 +66,40 @@ public final class PackedTransposedConv2D: RowSplitKernel {
         panelsPerGroup = (coutG + layout.columns - 1) / layout.columns
 
         var phases: [Phase] = []
+        var phaseTaps: [[Int]] = []
+        var shifts: [Int32] = []
         var offset = 0
         var maxTaps = 0
         for py in 0..<g.strideHeight {
             for px in 0..<g.strideWidth {
                 let kernelRows = (0..<g.kernelHeight).filter { ($0 * g.dilationHeight) % g.strideHeight == py }
                 let kernelColumns = (0..<g.kernelWidth).filter { ($0 * g.dilationWidth) % g.strideWidth == px }
-                let panelBytes = layout.panelBytes(taps: kernelRows.count * kernelColumns.count)
+                var taps: [Int] = []
+                for ky in kernelRows {
+                    for kx in kernelColumns {
+                        taps.append(ky * g.kernelWidth + kx)
+                        shifts.append(Int32((ky * g.dilationHeight - py) / g.strideHeight))
+                        shifts.append(Int32((kx * g.dilationWidth - px) / g.strideWidth))
+                    }
+                }
+                let panelBytes = layout.panelBytes(taps: taps.count)
                 phases.append(Phase(
                     firstRow: ((py - g.padTop) % g.strideHeight + g.strideHeight) % g.strideHeight,
                     firstColumn: ((px - g.padLeft) % g.strideWidth + g.strideWidth) % g.strideWidth,
-                    kernelRows: kernelRows, kernelColumns: kernelColumns, panelBytes: panelBytes, offset: offset))
+                    rowResidue: py, columnResidue: px, firstTap: shifts.count / 2 - taps.count, taps: taps.count,
+                    panelBytes: panelBytes, offset: offset))
+                phaseTaps.append(taps)
                 offset += panelsPerGroup * panelBytes
-                maxTaps = max(maxTaps, kernelRows.count * kernelColumns.count)
+                maxTaps = max(maxTaps, taps.count)
             }
         }
         self.phases = phases
+        tapShifts = AlignedBuffer(byteCount: max(shifts.count, 1) * 4)
+        for (i, shift) in shifts.enumerated() { tapShifts.typed(Int32.self, count: shifts.count)[i] = shift }
         groupBytes = offset
         packed = AlignedBuffer(byteCount: g.groups * groupBytes)
         for group in 0..<g.groups {
-            for phase in phases {
-                var taps: [Int] = []
-                for ky in phase.kernelRows {
-                    for kx in phase.kernelColumns { taps.append(ky * g.kernelWidth + kx) }
-                }
+            for (phase, taps) in zip(phases, phaseTaps) {
                 layout.packPanels(
                     into: packed.pointer + group * groupBytes + phase.offset, panelBytes: phase.panelBytes,
                     weights: weights.baseAddress!, kernelTaps: g.taps, inputChannelsPerGroup: g.inputChannelsPerGroup,
@@ -108,21 +123,29 @@ public final class PackedTransposedConv2D: RowSplitKernel {
         let mr = layout.rows, nr = layout.columns
         let coutG = g.outputChannelsPerGroup, cout = g.outputChannels
         let zero = UnsafePointer(zeroRow.typed(Int8.self, count: 1))
+        let shifts = UnsafePointer(tapShifts.typed(Int32.self, count: 1))
         let rowBytes = g.inputWidth &* g.inputChannels
         var group = 0
         while group < g.groups {
             let groupInput = input + group &* g.inputChannelsPerGroup
-            for phase in phases {
-                let taps = phase.taps
-                let (rowPointers, outputOffsets, tile) = layout.carve(workspace, taps: taps, tileWidth: panelsPerGroup &* nr)
+            var phaseIndex = 0
+            while phaseIndex < phases.count {
+                let phase = phases[phaseIndex]
+                phaseIndex &+= 1
+                let (rowPointers, outputOffsets, tile) = layout.carve(workspace, taps: phase.taps, tileWidth: panelsPerGroup &* nr)
                 let panels = UnsafeRawPointer(packed.pointer + (group &* groupBytes &+ phase.offset))
+                let tapShift = shifts + 2 &* phase.firstTap
                 let columnsInPhase = phase.firstColumn < g.outputWidth
                     ? (g.outputWidth &- phase.firstColumn &+ g.strideWidth &- 1) / g.strideWidth : 0
-                for row in outputRows {
+                var row = outputRows.lowerBound
+                while row < outputRows.upperBound {
                     let b = row / g.outputHeight, oy = row % g.outputHeight
+                    let outputRow = row &* g.outputWidth
+                    row &+= 1
                     if oy % g.strideHeight != phase.firstRow { continue }
                     let image = groupInput + b &* g.inputHeight &* rowBytes
-                    let outputRow = row &* g.outputWidth
+                    // Exact: every pixel of the phase has (oy + padTop) % stride == rowResidue.
+                    let rowBase = (oy &+ g.padTop &- phase.rowResidue) / g.strideHeight
                     var column = 0
                     while column < columnsInPhase {
                         let count = min(mr, columnsInPhase &- column)
@@ -130,24 +153,19 @@ public final class PackedTransposedConv2D: RowSplitKernel {
                         while r < mr {
                             let ox = phase.firstColumn &+ (column &+ min(r, count &- 1)) &* g.strideWidth
                             outputOffsets[r] = (outputRow &+ ox) &* cout
-                            var slot = r
-                            for ky in phase.kernelRows {
-                                // Exact: the phase only holds taps with (oy + padTop - ky * dilation) % stride == 0.
-                                let ty = oy &+ g.padTop &- ky &* g.dilationHeight
-                                let iy = ty / g.strideHeight
-                                let rowInside = ty >= 0 && iy < g.inputHeight
-                                let rowBase = image + iy &* rowBytes
-                                for kx in phase.kernelColumns {
-                                    let tx = ox &+ g.padLeft &- kx &* g.dilationWidth
-                                    let ix = tx / g.strideWidth
-                                    rowPointers[slot] = rowInside && tx >= 0 && ix < g.inputWidth ? rowBase + ix &* g.inputChannels : zero
-                                    slot &+= mr
-                                }
+                            let columnBase = (ox &+ g.padLeft &- phase.columnResidue) / g.strideWidth
+                            var tap = 0
+                            while tap < phase.taps {
+                                let iy = rowBase &- Int(tapShift[2 &* tap])
+                                let ix = columnBase &- Int(tapShift[2 &* tap &+ 1])
+                                rowPointers[tap &* mr &+ r] = iy >= 0 && iy < g.inputHeight && ix >= 0 && ix < g.inputWidth
+                                    ? image + (iy &* rowBytes &+ ix &* g.inputChannels) : zero
+                                tap &+= 1
                             }
                             r &+= 1
                         }
                         layout.computeTiles(
-                            taps: taps, inputRows: rowPointers, panels: panels, panelBytes: phase.panelBytes,
+                            taps: phase.taps, inputRows: rowPointers, panels: panels, panelBytes: phase.panelBytes,
                             firstPanel: 0, endPanel: panelsPerGroup, tile: tile, requantizer: requantizer,
                             channel: group &* coutG, width: coutG, count: count, output: output,
                             outputOffsets: outputOffsets)

@@ -22,20 +22,23 @@ public struct QuantizedMultiplier: Equatable, Sendable {
     public init(scale: Double) throws(KernelConfigurationError) {
         try require(scale.isFinite && scale >= 0, "scale", "must be finite and non-negative, got \(scale)")
         try require(scale < 1_073_741_824.0, "scale", "must be below 2^30, got \(scale)")
+        // Below 2^-32 the shift would exceed 62: such scales (0 included, whose exponent is
+        // Int.min) map every accumulator to 0.
+        if scale < 0x1p-32 {
+            self.init(multiplier: 0, rightShift: 1)
+            return
+        }
         // scale = significand * 2^exponent with significand in [1, 2): mantissa in Q0.31 is
         // significand * 2^30, and the shift makes up the rest.
         var exponent = Int(scale.exponent)
-        var mantissa = scale == 0 ? 0 : Int64((scale.significand * 1_073_741_824.0).rounded())
+        var mantissa = Int64((scale.significand * 1_073_741_824.0).rounded())
         if mantissa == 1 << 31 {
             mantissa >>= 1
             exponent += 1
         }
-        let shift = 30 - exponent
-        if scale == 0 || shift > 62 {
-            self.init(multiplier: 0, rightShift: 1)
-        } else {
-            self.init(multiplier: Int32(mantissa), rightShift: Int32(shift))
-        }
+        // Just below 2^30 the mantissa can round up to 2^30 itself.
+        try require(exponent <= 29, "scale", "must round to below 2^30, got \(scale)")
+        self.init(multiplier: Int32(mantissa), rightShift: Int32(30 - exponent))
     }
 
     /// The scale this multiplier stands for.

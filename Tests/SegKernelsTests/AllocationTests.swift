@@ -4,14 +4,15 @@ import SegKernelsBench
 import Testing
 
 @Suite struct AllocationTests {
-    /// Every benchmark workload (every kernel, on every path it has) runs without touching the heap
+    /// Every benchmark workload (every kernel, on every path it has; small scale, so that debug
+    /// builds, whose generic code paths differ, finish quickly too) runs without touching the heap
     /// once configured.
     @Test(arguments: KernelBenchmarks.names)
     func kernelCallsDoNotAllocate(_ name: String) throws {
-        _ = try #require(KernelBenchmarks.make(name))
+        _ = try #require(KernelBenchmarks.make(name, scale: .small))
         for path in ConvKernelPath.available {
             // Kernels without a dot-product variant (depthwise) refuse that path.
-            guard let workload = KernelBenchmarks.make(name, path: path) else { continue }
+            guard let workload = KernelBenchmarks.make(name, path: path, scale: .small) else { continue }
             workload.run()
             let before = allocation_counter_thread_allocations()
             workload.run()

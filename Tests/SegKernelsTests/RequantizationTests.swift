@@ -24,6 +24,7 @@ import Testing
     }
 
     @Test func tinyScalesBecomeZero() throws {
+        #expect(try QuantizedMultiplier(scale: 0x1p-32).rightShift == 62)
         let m = try QuantizedMultiplier(scale: 1e-12)
         #expect(m.multiplier == 0)
         #expect(m.apply(.max) == 0 && m.apply(.min) == 0)
@@ -39,7 +40,7 @@ import Testing
         #expect(m.apply(10_000) == 123)
     }
 
-    @Test(arguments: [-1.0, .nan, .infinity, 1_073_741_824.0])
+    @Test(arguments: [-1.0, .nan, .infinity, 1_073_741_824.0, 1_073_741_823.999_999_9])
     func refusesScale(_ scale: Double) {
         #expect(throws: KernelConfigurationError.self) { try QuantizedMultiplier(scale: scale) }
         do {
