@@ -150,4 +150,33 @@ if arm:
             seen.add(r["name"])
             w(f"- `{r['name']}`: {re.sub(r'; (dot-product|widening) kernel$', '', r['detail'])}")
     w("")
+
+# Micro-kernel instruction mix.
+mixes = [(cpu, os.path.join(DIR, f"mnemonics-{cpu}.txt")) for cpu in ["cortex-a76", "cortex-a72"]]
+mixes = [(cpu, path) for cpu, path in mixes if os.path.exists(path)]
+if mixes:
+    w("## What the micro-kernels execute")
+    w("")
+    w("Executed instructions by mnemonic inside the convolution micro-kernel (`computeSDOT` on Cortex-A76, "
+      "`WideningConvTile.compute` on Cortex-A72), for the warm-up and the measured run of `conv1x1-1024`.")
+    w("")
+    for cpu, path in mixes:
+        rows = [l.split() for l in open(path).read().splitlines()]
+        rows = [(int(r[1]), r[2]) for r in rows if len(r) == 3]
+        total = sum(n for n, _ in rows)
+        if not total:
+            continue
+        cells = ", ".join(f"`{m}` {100 * n / total:.1f}%" for n, m in rows[:8])
+        w(f"- {cpu}: {cells} (of {total:,} instructions)")
+    listing = os.path.join(DIR, "computeSDOT.s")
+    if os.path.exists(listing):
+        text = open(listing).read()
+        sdot = len(re.findall(r"\bsdot\b", text))
+        total = len(re.findall(r"^\s*[0-9a-f]+:\s+\S", text, re.M))
+        w("")
+        w(f"qemu 7.2's disassembler does not decode DotProd and prints `sdot` as `.byte`; objdump of the same "
+          f"binary lists {sdot} `sdot` (indexed form, `sdot v.4s, v.16b, v.4b[lane]`) among the {total} "
+          "instructions of `computeSDOT`: its main loop is 4 input loads, 8 weight-pair loads and 64 `sdot` "
+          "per 16 input channels of a 4 x 16 tile.")
+    w("")
 print("\n".join(out))

@@ -57,7 +57,7 @@ if [ "$PEERS" = 1 ]; then
 fi
 
 : > "$WORK/arm.jsonl"
-rm -f "$WORK/allocations.txt"
+rm -f "$WORK/allocations.txt" "$WORK"/mnemonics-*.txt "$WORK/computeSDOT.s"
 if [ "$ARM" = 1 ]; then
   echo "== ARM instruction counts (qemu-user)" >&2
   gcc -O2 -Wall -shared -fPIC -o "$WORK/libqemu-marker.so" "$ROOT/bench/qemu-marker-plugin.c"
@@ -83,6 +83,16 @@ print(json.dumps({"name": bench.group(1), "cpu": sys.argv[2], "build": sys.argv[
   done <<< "aarch64-a76 cortex-a76 qemu-aarch64
 aarch64-a72 cortex-a72 qemu-aarch64
 armv7-a7 cortex-a7 qemu-arm"
+  # What the micro-kernels execute: per-mnemonic counts inside them for one 1x1 convolution,
+  # and the static disassembly of the dot-product kernel (qemu 7.2 prints sdot as ".byte").
+  for run in "aarch64-a76 cortex-a76 computeSDOT" "aarch64-a72 cortex-a72 WideningConvTile"; do
+    read -r target cpu symbol <<< "$run"
+    qemu-aarch64 -cpu "$cpu" -plugin "$WORK/libqemu-marker.so,hist=$symbol" -d plugin \
+      "$WORK/$target/kernel-harness" bench conv1x1-1024 1 2>&1 | grep '^mnemonic ' > "$WORK/mnemonics-$cpu.txt"
+  done
+  read -r start size _ <<< "$(aarch64-linux-gnu-nm -S "$WORK/aarch64-a76/kernel-harness" | grep computeSDOT)"
+  aarch64-linux-gnu-objdump -d --no-show-raw-insn --start-address=$((16#$start)) \
+    --stop-address=$((16#$start + 16#$size)) "$WORK/aarch64-a76/kernel-harness" > "$WORK/computeSDOT.s"
 fi
 
 python3 "$ROOT/bench/report.py" "$WORK" > "$ROOT/docs/performance.md"
