@@ -118,26 +118,21 @@ public struct ConvQuantization: Equatable, Sendable {
         multipliers[multipliers.count == 1 ? 0 : channel]
     }
 
-    func validate(outputChannels: Int) throws(KernelConfigurationError) {
+    /// Validates a convolution's quantization, `weights` (`weightCount` values in -127...127: the
+    /// widening kernels add two products in int16) and `bias` (one per output channel, or nil) and
+    /// builds its requantizer, which checks the multipliers and the output range.
+    func requantizer(
+        outputChannels: Int, weights: UnsafeBufferPointer<Int8>, weightCount: Int, bias: UnsafeBufferPointer<Int32>?
+    ) throws(KernelConfigurationError) -> ChannelRequantizer {
         try require((-128...127).contains(inputZeroPoint), "inputZeroPoint", "must be in -128...127, got \(inputZeroPoint)")
-        try require(
-            multipliers.count == 1 || multipliers.count == outputChannels, "multipliers",
-            "needs 1 or \(outputChannels) entries (one per output channel), got \(multipliers.count)")
-        try output.validate("output")
-    }
-}
-
-/// Refuses weights outside -127...127: the widening kernels add two products in int16.
-func validateWeights(_ weights: UnsafeBufferPointer<Int8>, count: Int) throws(KernelConfigurationError) {
-    try require(weights.count == count, "weights", "needs \(count) values, got \(weights.count)")
-    for i in 0..<count where weights[i] == -128 {
-        throw KernelConfigurationError("weights", "must be in -127...127 (symmetric int8), found -128 at index \(i)")
-    }
-}
-
-/// Refuses a bias of the wrong length.
-func validateBias(_ bias: UnsafeBufferPointer<Int32>?, count: Int) throws(KernelConfigurationError) {
-    if let bias {
-        try require(bias.count == count, "bias", "needs \(count) values (one per output channel), got \(bias.count)")
+        try require(weights.count == weightCount, "weights", "needs \(weightCount) values, got \(weights.count)")
+        for i in 0..<weightCount where weights[i] == -128 {
+            throw KernelConfigurationError("weights", "must be in -127...127 (symmetric int8), found -128 at index \(i)")
+        }
+        if let bias {
+            try require(
+                bias.count == outputChannels, "bias", "needs \(outputChannels) values (one per output channel), got \(bias.count)")
+        }
+        return try ChannelRequantizer(multipliers: multipliers, channels: outputChannels, output: output)
     }
 }

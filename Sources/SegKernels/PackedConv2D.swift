@@ -34,13 +34,10 @@ public final class PackedConv2D: RowSplitKernel {
         path requestedPath: ConvKernelPath? = nil
     ) throws(KernelConfigurationError) {
         try geometry.validate()
-        try quantization.validate(outputChannels: geometry.outputChannels)
-        try validateWeights(weights, count: geometry.weightElementCount)
-        try validateBias(bias, count: geometry.outputChannels)
+        requantizer = try quantization.requantizer(
+            outputChannels: geometry.outputChannels, weights: weights, weightCount: geometry.weightElementCount, bias: bias)
         self.geometry = geometry
         self.quantization = quantization
-        requantizer = try ChannelRequantizer(
-            multipliers: quantization.multipliers, channels: geometry.outputChannels, output: quantization.output)
         let g = geometry
         let taps = g.taps
         let zeroPoint = Int8(quantization.inputZeroPoint)

@@ -52,13 +52,10 @@ public final class PackedTransposedConv2D: RowSplitKernel {
         path requestedPath: ConvKernelPath? = nil
     ) throws(KernelConfigurationError) {
         try geometry.validate()
-        try quantization.validate(outputChannels: geometry.outputChannels)
-        try validateWeights(weights, count: geometry.weightElementCount)
-        try validateBias(bias, count: geometry.outputChannels)
+        requantizer = try quantization.requantizer(
+            outputChannels: geometry.outputChannels, weights: weights, weightCount: geometry.weightElementCount, bias: bias)
         self.geometry = geometry
         self.quantization = quantization
-        requantizer = try ChannelRequantizer(
-            multipliers: quantization.multipliers, channels: geometry.outputChannels, output: quantization.output)
         path = try resolvePath(requestedPath)
         let g = geometry
         layout = ConvPanelLayout(path: path, inputChannelsPerGroup: g.inputChannelsPerGroup)

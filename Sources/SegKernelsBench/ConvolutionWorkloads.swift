@@ -62,17 +62,10 @@ private func convolution(_ name: String, _ note: String, _ full: Conv2DGeometry)
         guard let conv = try? bias.withUnsafeBufferPointer({ b throws(KernelConfigurationError) in
             try PackedConv2D(g, weights: weightPointer, bias: b, quantization: quantization, path: path)
         }) else { return nil }
-        let output = AlignedBuffer(byteCount: g.outputElementCount)
-        let scratch = AlignedBuffer(byteCount: conv.workspaceByteCount, tailPadding: 0)
-        let inputPointer = UnsafePointer(input.typed(Int8.self, count: g.inputElementCount))
-        let outputPointer = output.typed(Int8.self, count: g.outputElementCount)
         let detail = "\(note); \(g.inputHeight)x\(g.inputWidth)x\(g.inputChannels) -> "
             + "\(g.outputHeight)x\(g.outputWidth)x\(g.outputChannels); \(conv.path) kernel"
         return KernelWorkload(
-            name: name, kernel: "conv2d", detail: detail, macs: g.macs, outputElements: g.outputElementCount,
-            buffers: [input, weights, output, scratch]
-        ) {
-            conv.run(input: inputPointer, output: outputPointer, workspace: scratch.pointer)
-        }
+            name: name, kernelName: "conv2d", detail: detail, macs: g.macs, kernel: conv, input: input,
+            outputCount: g.outputElementCount, keep: [weights])
     }
 }

@@ -30,6 +30,24 @@ public final class KernelWorkload {
 
     /// One run of the kernel.
     public func run() { body() }
+
+    /// A workload running `kernel` on `input` into a new `outputCount`-byte output with its own
+    /// workspace; `keep` holds other buffers the kernel reads (weights).
+    convenience init<Kernel: RowSplitKernel>(
+        name: String, kernelName: String, detail: String, macs: Int64, kernel: Kernel,
+        input: AlignedBuffer, outputCount: Int, keep: [AlignedBuffer] = []
+    ) {
+        let output = AlignedBuffer(byteCount: outputCount)
+        let scratch = AlignedBuffer(byteCount: kernel.workspaceByteCount, tailPadding: 0)
+        let source = UnsafePointer(input.typed(Int8.self, count: input.byteCount))
+        let destination = output.typed(Int8.self, count: outputCount)
+        self.init(
+            name: name, kernel: kernelName, detail: detail, macs: macs, outputElements: outputCount,
+            buffers: [input, output, scratch] + keep
+        ) {
+            kernel.run(input: source, output: destination, workspace: scratch.pointer)
+        }
+    }
 }
 
 /// How large a workload's tensors are.

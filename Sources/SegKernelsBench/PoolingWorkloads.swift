@@ -22,18 +22,10 @@ var poolingWorkloads: [WorkloadRecipe] {
             let quantization = AveragePoolQuantization(inputScale: 0.05, inputZeroPoint: -128, outputScale: 0.04, outputZeroPoint: -128)
             guard let pool = try? AveragePool2D(g, countIncludePad: true, quantization: quantization) else { return nil }
             var rng = BenchRandom(seed: 11)
-            let input = rng.buffer(count: g.inputElementCount)
-            let output = AlignedBuffer(byteCount: g.outputElementCount)
-            let scratch = AlignedBuffer(byteCount: pool.workspaceByteCount, tailPadding: 0)
-            let inputPointer = UnsafePointer(input.typed(Int8.self, count: g.inputElementCount))
-            let outputPointer = output.typed(Int8.self, count: g.outputElementCount)
             return KernelWorkload(
-                name: "avgpool3x3-s1", kernel: "averagePool2d",
+                name: "avgpool3x3-s1", kernelName: "averagePool2d",
                 detail: "DeepLab-LargeFOV pool5a average 3x3 stride 1 pad 1, pad counted; \(describe(g))",
-                macs: 0, outputElements: g.outputElementCount, buffers: [input, output, scratch]
-            ) {
-                pool.run(input: inputPointer, output: outputPointer, workspace: scratch.pointer)
-            }
+                macs: 0, kernel: pool, input: rng.buffer(count: g.inputElementCount), outputCount: g.outputElementCount)
         },
         WorkloadRecipe(name: "globalavgpool-320") { _ in
             let quantization = AveragePoolQuantization(inputScale: 0.03, inputZeroPoint: -128, outputScale: 0.02, outputZeroPoint: -128)
@@ -62,16 +54,8 @@ private func maxPool(_ name: String, _ note: String, _ g: Pool2DGeometry) -> Wor
     WorkloadRecipe(name: name) { _ in
         guard let pool = try? MaxPool2D(g) else { return nil }
         var rng = BenchRandom(seed: 10)
-        let input = rng.buffer(count: g.inputElementCount)
-        let output = AlignedBuffer(byteCount: g.outputElementCount)
-        let scratch = AlignedBuffer(byteCount: pool.workspaceByteCount, tailPadding: 0)
-        let inputPointer = UnsafePointer(input.typed(Int8.self, count: g.inputElementCount))
-        let outputPointer = output.typed(Int8.self, count: g.outputElementCount)
         return KernelWorkload(
-            name: name, kernel: "maxPool2d", detail: "\(note); \(describe(g))", macs: 0,
-            outputElements: g.outputElementCount, buffers: [input, output, scratch]
-        ) {
-            pool.run(input: inputPointer, output: outputPointer, workspace: scratch.pointer)
-        }
+            name: name, kernelName: "maxPool2d", detail: "\(note); \(describe(g))", macs: 0, kernel: pool,
+            input: rng.buffer(count: g.inputElementCount), outputCount: g.outputElementCount)
     }
 }

@@ -20,17 +20,9 @@ private func bilinear(_ name: String, _ note: String, _ g: ResizeGeometry, _ mod
     WorkloadRecipe(name: name) { _ in
         guard let resize = try? ResizeBilinear(g, coordinateMode: mode) else { return nil }
         var rng = BenchRandom(seed: 11)
-        let input = rng.buffer(count: g.inputElementCount)
-        let output = AlignedBuffer(byteCount: g.outputElementCount)
-        let scratch = AlignedBuffer(byteCount: resize.workspaceByteCount, tailPadding: 0)
-        let inputPointer = UnsafePointer(input.typed(Int8.self, count: g.inputElementCount))
-        let outputPointer = output.typed(Int8.self, count: g.outputElementCount)
         return KernelWorkload(
-            name: name, kernel: "resizeBilinear", detail: "\(note); \(describe(g))", macs: 0,
-            outputElements: g.outputElementCount, buffers: [input, output, scratch]
-        ) {
-            resize.run(input: inputPointer, output: outputPointer, workspace: scratch.pointer)
-        }
+            name: name, kernelName: "resizeBilinear", detail: "\(note); \(describe(g))", macs: 0, kernel: resize,
+            input: rng.buffer(count: g.inputElementCount), outputCount: g.outputElementCount)
     }
 }
 

@@ -67,35 +67,50 @@ func describe(_ g: Conv2DGeometry) -> String {
 /// Every path of `PackedConv2D` (and a run split into two row ranges) against `conv2dReference`.
 func conv2dCase(_ rng: inout SplitMix64, _ index: Int) -> ConformanceResult {
     let g = drawConv2DGeometry(&rng)
-    let input = randomInput(&rng, count: g.inputElementCount)
-    let weights = AlignedBuffer(byteCount: g.weightElementCount)
-    rng.fill(weights.typed(Int8.self, count: g.weightElementCount), count: g.weightElementCount, -127...127)
+    let paths = g.isDepthwise ? [ConvKernelPath.widening] : ConvKernelPath.available
+    return checkConvolution(
+        &rng, family: "conv2d", index: index, shape: describe(g), paths: paths,
+        inputCount: g.inputElementCount, weightCount: g.weightElementCount, outputCount: g.outputElementCount,
+        outputChannels: g.outputChannels, depth: g.taps * g.inputChannelsPerGroup,
+        reference: { input, weights, bias, quantization, output in
+            conv2dReference(g, input: input, weights: weights, bias: bias, quantization: quantization, output: output)
+        },
+        pack: { path, weights, bias, quantization throws(KernelConfigurationError) in
+            try PackedConv2D(g, weights: weights, bias: bias, quantization: quantization, path: path)
+        })
+}
+
+/// Draws a convolution's input, weights (-127...127), bias and quantization, runs `reference`, and
+/// checks every packed path of `paths` against it (`checkPaths`).
+func checkConvolution<Kernel: RowSplitKernel>(
+    _ rng: inout SplitMix64, family: String, index: Int, shape: String, paths: [ConvKernelPath],
+    inputCount: Int, weightCount: Int, outputCount: Int, outputChannels: Int, depth: Int,
+    reference: (UnsafePointer<Int8>, UnsafePointer<Int8>, UnsafePointer<Int32>, ConvQuantization, UnsafeMutablePointer<Int8>) -> Void,
+    pack: (ConvKernelPath, UnsafeBufferPointer<Int8>, UnsafeBufferPointer<Int32>, ConvQuantization) throws(KernelConfigurationError) -> Kernel
+) -> ConformanceResult {
+    let input = randomInput(&rng, count: inputCount)
+    let weights = AlignedBuffer(byteCount: weightCount)
+    rng.fill(weights.typed(Int8.self, count: weightCount), count: weightCount, -127...127)
     var bias: [Int32] = []
-    for _ in 0..<g.outputChannels { bias.append(Int32(rng.int(-40_000...40_000))) }
-    let multipliers = drawMultipliers(&rng, channels: g.outputChannels, depth: g.taps * g.inputChannelsPerGroup)
+    for _ in 0..<outputChannels { bias.append(Int32(rng.int(-40_000...40_000))) }
+    let multipliers = drawMultipliers(&rng, channels: outputChannels, depth: depth)
     let output = drawOutput(&rng, scale: 0.02 + rng.unit() * 0.1)
     let quantization = ConvQuantization(inputZeroPoint: Int32(rng.int(-128...127)), multipliers: multipliers, output: output)
-    let shape = describe(g)
-
-    let expected = sentinelOutput(byteCount: g.outputElementCount)
-    bias.withUnsafeBufferPointer { b in
-        conv2dReference(
-            g, input: input.typed(Int8.self, count: g.inputElementCount),
-            weights: weights.typed(Int8.self, count: g.weightElementCount), bias: b.baseAddress,
-            quantization: quantization, output: expected.typed(Int8.self, count: g.outputElementCount))
-    }
+    let weightBuffer = UnsafeBufferPointer(start: UnsafePointer(weights.typed(Int8.self, count: weightCount)), count: weightCount)
+    let expected = sentinelOutput(byteCount: outputCount)
     var checked: [String] = []
     var failures: [String] = []
-    let weightBuffer = UnsafeBufferPointer(start: weights.typed(Int8.self, count: g.weightElementCount), count: g.weightElementCount)
-    let paths = g.isDepthwise ? [ConvKernelPath.widening] : ConvKernelPath.available
-    checkPaths(paths, input: input, expected: expected, count: g.outputElementCount, checked: &checked, failures: &failures) {
-        path throws(KernelConfigurationError) in
-        try bias.withUnsafeBufferPointer { b throws(KernelConfigurationError) in
-            try PackedConv2D(g, weights: weightBuffer, bias: b, quantization: quantization, path: path)
+    bias.withUnsafeBufferPointer { b in
+        reference(
+            input.typed(Int8.self, count: inputCount), weightBuffer.baseAddress!, b.baseAddress!, quantization,
+            expected.typed(Int8.self, count: outputCount))
+        checkPaths(paths, input: input, expected: expected, count: outputCount, checked: &checked, failures: &failures) {
+            path throws(KernelConfigurationError) in
+            try pack(path, weightBuffer, b, quantization)
         }
     }
     return ConformanceResult(
-        family: "conv2d", index: index, shape: shape, digest: digest(expected, count: g.outputElementCount),
+        family: family, index: index, shape: shape, digest: digest(expected, count: outputCount),
         checked: checked, failures: failures)
 }
 

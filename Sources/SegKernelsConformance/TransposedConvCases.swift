@@ -26,36 +26,17 @@ func drawTransposedConv2DGeometry(_ rng: inout SplitMix64) -> TransposedConv2DGe
 /// `transposedConv2dReference`.
 func transposedConv2dCase(_ rng: inout SplitMix64, _ index: Int) -> ConformanceResult {
     let g = drawTransposedConv2DGeometry(&rng)
-    let input = randomInput(&rng, count: g.inputElementCount)
-    let weights = AlignedBuffer(byteCount: g.weightElementCount)
-    rng.fill(weights.typed(Int8.self, count: g.weightElementCount), count: g.weightElementCount, -127...127)
-    var bias: [Int32] = []
-    for _ in 0..<g.outputChannels { bias.append(Int32(rng.int(-40_000...40_000))) }
-    let multipliers = drawMultipliers(&rng, channels: g.outputChannels, depth: 4 * g.inputChannelsPerGroup)
-    let quantization = ConvQuantization(
-        inputZeroPoint: Int32(rng.int(-128...127)), multipliers: multipliers,
-        output: drawOutput(&rng, scale: 0.02 + rng.unit() * 0.1))
     let shape = "n\(g.batch) \(g.inputHeight)x\(g.inputWidth)x\(g.inputChannels)->\(g.outputChannels)"
         + " k\(g.kernelHeight)x\(g.kernelWidth) s\(g.strideHeight)x\(g.strideWidth) d\(g.dilationHeight)x\(g.dilationWidth)"
         + " p\(g.padTop),\(g.padLeft),\(g.padBottom),\(g.padRight) op\(g.outputPaddingHeight),\(g.outputPaddingWidth) g\(g.groups)"
-
-    let expected = sentinelOutput(byteCount: g.outputElementCount)
-    bias.withUnsafeBufferPointer { b in
-        transposedConv2dReference(
-            g, input: input.typed(Int8.self, count: g.inputElementCount),
-            weights: weights.typed(Int8.self, count: g.weightElementCount), bias: b.baseAddress,
-            quantization: quantization, output: expected.typed(Int8.self, count: g.outputElementCount))
-    }
-    var checked: [String] = []
-    var failures: [String] = []
-    let weightBuffer = UnsafeBufferPointer(start: weights.typed(Int8.self, count: g.weightElementCount), count: g.weightElementCount)
-    checkPaths(ConvKernelPath.available, input: input, expected: expected, count: g.outputElementCount,
-               checked: &checked, failures: &failures) { path throws(KernelConfigurationError) in
-        try bias.withUnsafeBufferPointer { b throws(KernelConfigurationError) in
-            try PackedTransposedConv2D(g, weights: weightBuffer, bias: b, quantization: quantization, path: path)
-        }
-    }
-    return ConformanceResult(
-        family: "transposedConv2d", index: index, shape: shape, digest: digest(expected, count: g.outputElementCount),
-        checked: checked, failures: failures)
+    return checkConvolution(
+        &rng, family: "transposedConv2d", index: index, shape: shape, paths: ConvKernelPath.available,
+        inputCount: g.inputElementCount, weightCount: g.weightElementCount, outputCount: g.outputElementCount,
+        outputChannels: g.outputChannels, depth: 4 * g.inputChannelsPerGroup,
+        reference: { input, weights, bias, quantization, output in
+            transposedConv2dReference(g, input: input, weights: weights, bias: bias, quantization: quantization, output: output)
+        },
+        pack: { path, weights, bias, quantization throws(KernelConfigurationError) in
+            try PackedTransposedConv2D(g, weights: weights, bias: bias, quantization: quantization, path: path)
+        })
 }
