@@ -72,4 +72,29 @@ private func repeated(_ pattern: [Int8]) -> [Int8] { Array([[Int8]](repeating: p
         q.output.zeroPoint = 128
         expectRefusal("outputZeroPoint") { _ = try ElementwiseAdd(count: 4, quantization: q) }
     }
+    /// Every pair of inputs against the reference, for output multipliers with every kind of
+    /// right shift: 1 and 2 (scale near 2^29, where the 32-bit path relies on saturation or its
+    /// clamp window), 31 and 32 (the boundary of its left shift), large shifts, and input scales
+    /// far apart (one input multiplier 0).
+    @Test(arguments: [2.5121479338940403e-15, 5.0242958677880805e-15, 8.1e-10, 1.9073486328125e-06, 2.6973e-06, 5.3943e-06, 0.3, 1.7, 4096])
+    func allPairs(outputScale: Double) throws {
+        let count = 65536
+        for (bScale, zeroPoints) in [(0.8, (Int32(3), Int32(-77), Int32(-9))), (0x1p-40, (-128, 127, 127))] {
+            let q = ElementwiseAddQuantization(
+                aScale: 1, aZeroPoint: zeroPoints.0, bScale: bScale, bZeroPoint: zeroPoints.1, outputScale: outputScale,
+                outputZeroPoint: zeroPoints.2)
+            let add = try ElementwiseAdd(count: count, quantization: q)
+            let a = AlignedBuffer(byteCount: count), b = AlignedBuffer(byteCount: count)
+            let expected = AlignedBuffer(byteCount: count), actual = AlignedBuffer(byteCount: count)
+            let pa = a.typed(Int8.self, count: count), pb = b.typed(Int8.self, count: count)
+            for i in 0..<count {
+                pa[i] = Int8(truncatingIfNeeded: i >> 8)
+                pb[i] = Int8(truncatingIfNeeded: i)
+            }
+            elementwiseAddReference(count: count, a: pa, b: pb, quantization: q, output: expected.typed(Int8.self, count: count))
+            add.run(a: pa, b: pb, output: actual.typed(Int8.self, count: count))
+            let e = expected.typed(Int8.self, count: count), o = actual.typed(Int8.self, count: count)
+            #expect((0..<count).allSatisfy { e[$0] == o[$0] }, "outputScale \(outputScale) bScale \(bScale)")
+        }
+    }
 }
