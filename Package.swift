@@ -21,10 +21,13 @@ let package = Package(
     name: "segd",
     products: [
         .library(name: "SegKernels", targets: ["SegKernels"]),
+        .library(name: "SegRuntime", targets: ["SegRuntime"]),
+        .library(name: "SegCompiler", targets: ["SegCompiler"]),
         .executable(name: "segctl", targets: ["segctl"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-protobuf", exact: "1.39.0"),
     ],
     targets: [
         .target(name: "CSegKernels"),
@@ -32,17 +35,28 @@ let package = Package(
             name: "SegKernelsDotProd",
             swiftSettings: [.enableExperimentalFeature("BuiltinModule"), .unsafeFlags(dotProductFlags)]),
         .target(name: "SegKernels", dependencies: ["CSegKernels", "SegKernelsDotProd"], swiftSettings: kernelSettings),
-        .target(name: "SegKernelsConformance", dependencies: ["SegKernels"], swiftSettings: [.unsafeFlags(baselineFlags)]),
+        .target(name: "SegKernelsConformance", dependencies: ["SegKernels", "SegRuntime"], swiftSettings: [.unsafeFlags(baselineFlags)]),
         .target(name: "SegKernelsBench", dependencies: ["SegKernels"], swiftSettings: [.unsafeFlags(baselineFlags)]),
+        .target(name: "SegConfig"),
+        .target(name: "CImageCodecs", linkerSettings: [.linkedLibrary("turbojpeg"), .linkedLibrary("png")]),
+        .target(name: "SegImageIO", dependencies: ["CImageCodecs"]),
+        .target(name: "SegRuntime", dependencies: ["SegKernels"], swiftSettings: [.unsafeFlags(baselineFlags)]),
+        .target(
+            name: "SegCompiler",
+            dependencies: ["SegRuntime", "SegConfig", "SegImageIO", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            swiftSettings: [.unsafeFlags(baselineFlags)]),
         .executableTarget(
             name: "segctl",
             dependencies: [
-                "SegKernels", "SegKernelsBench", "SegKernelsConformance",
+                "SegKernels", "SegKernelsBench", "SegKernelsConformance", "SegRuntime", "SegCompiler", "SegConfig", "SegImageIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .target(name: "CAllocationCounter", path: "Tests/CAllocationCounter"),
         .testTarget(
             name: "SegKernelsTests",
             dependencies: ["SegKernels", "SegKernelsConformance", "SegKernelsBench", "CAllocationCounter"]),
+        .testTarget(name: "SegConfigTests", dependencies: ["SegConfig"]),
+        .testTarget(name: "SegRuntimeTests", dependencies: ["SegRuntime", "CAllocationCounter"]),
+        .testTarget(name: "SegCompilerTests", dependencies: ["SegCompiler", "SegRuntime", "CAllocationCounter"]),
     ]
 )

@@ -14,6 +14,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # The targets: conv 3x3 and 1x1 (depthwise excluded) on aarch64, and on x86 with >= 64 channels.
 TARGET_CONVS = ["conv3x3-d12", "conv1x1-1024", "conv3x3-64", "conv3x3-64-s2", "conv1x1-256-crp"]
 DOT_LIMIT, NODOT_LIMIT, X86_GMACS = 0.12, 0.30, 100.0
+NETWORK_DOT_LIMIT = 0.15
 
 
 def load(name):
@@ -43,6 +44,7 @@ x86 = load("x86.jsonl")
 widening = {r["name"]: r for r in load("x86-widening.jsonl")}
 peer = {r["name"]: r for r in load("peer.jsonl")}
 arm = load("arm.jsonl")
+arm_network = load("arm-network.jsonl")
 
 out = []
 w = out.append
@@ -149,6 +151,37 @@ if arm:
         if r["name"] not in seen and r["cpu"] == "cortex-a76":
             seen.add(r["name"])
             w(f"- `{r['name']}`: {re.sub(r'; (dot-product|widening) kernel$', '', r['detail'])}")
+    w("")
+
+# Whole networks on ARM.
+if arm_network:
+    w("## ARM: whole network, executed instructions per MAC")
+    w("")
+    w("One int8 inference on one thread of each model compiled from its 321x321 ONNX fixture (`segctl compile`, "
+      "default quantization, calibrated on the `scripts/fetch-images.sh` photos), counted between two marks around "
+      "`NetworkExecutor.run()` in the Embedded Swift harness (`kernel-harness network MODEL SEED`) and divided by "
+      "the program's MACs. Everything the executor runs counts: convolution packing, micro-kernels and "
+      "requantization, depthwise convolutions, pooling, adds, resizes, argmax. The aarch64-a72 build (the "
+      "widening kernels) runs on Cortex-A72, the aarch64-a76 build (DotProd) on Cortex-A76.")
+    w("")
+    w(f"| model | MACs | layers | Cortex-A76 instructions | Cortex-A76 instructions/MAC | Cortex-A72 instructions | "
+      f"Cortex-A72 instructions/MAC | heap allocations in the run | <= {NETWORK_DOT_LIMIT} instructions/MAC with DotProd |")
+    w("|---|---:|---:|---:|---:|---:|---:|---:|---|")
+    models = []
+    for r in arm_network:
+        if r["model"] not in models:
+            models.append(r["model"])
+    for model in models:
+        runs = {r["cpu"]: r for r in arm_network if r["model"] == model}
+        first = next(iter(runs.values()))
+        cells = []
+        for cpu in ["cortex-a76", "cortex-a72"]:
+            r = runs.get(cpu)
+            cells += [f"{r['instructions']:,}", f"{r['instructions'] / r['macs']:.3f}"] if r else ["", ""]
+        dot = runs.get("cortex-a76")
+        met = ("yes" if dot["instructions"] / dot["macs"] <= NETWORK_DOT_LIMIT else "NO") if dot else ""
+        allocations = ", ".join(str(r["allocations"]) for r in runs.values())
+        w(f"| {model} | {first['macs']:,} | {first['layers']} | " + " | ".join(cells) + f" | {allocations} | {met} |")
     w("")
 
 # Micro-kernel instruction mix.

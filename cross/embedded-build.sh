@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Builds SegKernels and its test/benchmark harness as Embedded Swift for one ARM target, linked
-# statically against glibc so that qemu-user runs it.
+# Builds SegKernels, the SegRuntime executor and the test/benchmark harness as Embedded Swift for one
+# ARM target, linked statically against glibc so that qemu-user runs it. Every SegRuntime source is
+# compiled; the hosted-only ones (mmap, threads) are wrapped in `#if !hasFeature(Embedded)` and
+# compile to nothing.
 #
 #   cross/embedded-build.sh TARGET [OUTDIR]
 #
@@ -29,7 +31,8 @@ esac
 command -v "$CC" >/dev/null || { echo "$CC not found (apt-get install gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf)" >&2; exit 1; }
 
 mkdir -p "$OUT/modules"
-SWIFT_FLAGS=(-target "$TRIPLE" -enable-experimental-feature Embedded -wmo -parse-as-library -O
+# A section per function, so that the link keeps only what the harness reaches (half the binary).
+SWIFT_FLAGS=(-target "$TRIPLE" -enable-experimental-feature Embedded -wmo -parse-as-library -O -Xfrontend -function-sections
              -I "$OUT/modules" -I "$ROOT/Sources/CSegKernels/include" -I "$ROOT/cross/harness/include")
 if [ "$TRIPLE" = armv7-none-none-eabi ]; then
   SWIFT_FLAGS+=(-Xcc -mfloat-abi=hard -Xcc -mfpu=neon-vfpv4)
@@ -49,15 +52,17 @@ CPUFLAGS=("${DOT[@]}")
 module SegKernelsDotProd "$ROOT"/Sources/SegKernelsDotProd/*.swift
 CPUFLAGS=(-target-cpu "$CPU")
 module SegKernels "$ROOT"/Sources/SegKernels/*.swift
+mapfile -t RUNTIME_SOURCES < <(find "$ROOT/Sources/SegRuntime" -name '*.swift' | sort)
+module SegRuntime "${RUNTIME_SOURCES[@]}"
 module SegKernelsConformance "$ROOT"/Sources/SegKernelsConformance/*.swift
 module SegKernelsBench "$ROOT"/Sources/SegKernelsBench/*.swift
 module KernelHarnessEntry "$ROOT"/cross/harness/Entry.swift
 
 WRAP=-Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=posix_memalign,--wrap=aligned_alloc
-"$CC" "${CCFLAGS[@]}" -O2 -static -fuse-ld=lld -B "$TOOLBIN" $WRAP \
+"$CC" "${CCFLAGS[@]}" -O2 -static -fuse-ld=lld -Wl,--gc-sections -B "$TOOLBIN" $WRAP \
   -I "$ROOT/Sources/CSegKernels/include" -I "$ROOT/cross/harness/include" \
   "$ROOT/cross/harness/main.c" "$ROOT/Sources/CSegKernels/cpu_features.c" \
-  "$OUT"/SegKernels.o "$OUT"/SegKernelsConformance.o "$OUT"/SegKernelsBench.o "$OUT"/KernelHarnessEntry.o \
+  "$OUT"/SegKernels.o "$OUT"/SegRuntime.o "$OUT"/SegKernelsConformance.o "$OUT"/SegKernelsBench.o "$OUT"/KernelHarnessEntry.o \
   "$OUT"/SegKernelsDotProd.o "$TOOLBIN/../lib/swift/embedded/$TRIPLE/libswiftUnicodeDataTables.a" \
   -lm -o "$OUT/kernel-harness"
 echo "$OUT/kernel-harness"

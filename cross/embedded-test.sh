@@ -5,12 +5,16 @@
 #   - every optimized path matches its scalar reference on that CPU (the harness exits non-zero otherwise),
 #   - every vector's digest equals x86_64's (`segctl kernels check --digests`, same seed),
 #   - the generic aarch64 build picks the dot-product kernels at run time only where the CPU has them,
-#   - no kernel call allocates (allocation counting through linker wrappers).
+#   - no kernel call allocates (allocation counting through linker wrappers),
+#   - whole networks (the 161x161 fixtures compiled on x86_64 with `segctl compile`, one with layers
+#     kept in float) give the same mask and logits digest as x86_64's `segctl kernels network`, with
+#     no heap allocation during the inference.
 #
 #   cross/embedded-test.sh [CASES] [SEED]      (defaults: 100 vectors per kernel family, seed 1)
 #
 # Needs: swiftc with Embedded Swift, gcc-aarch64-linux-gnu, gcc-arm-linux-gnueabihf, qemu-user, and a
 # release build of segctl (`swift build -c release`), found at $SEGCTL or .build/release/segctl.
+# Calibration photos come from $CALIBRATION_DIR, or scripts/fetch-images.sh into the build folder.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -28,6 +32,30 @@ echo "== x86_64 reference digests ($CASES vectors per family, seed $SEED)"
 "$SEGCTL" kernels check --cases "$CASES" --seed "$SEED" --digests > "$OUT/x86_64.txt" || fail "x86_64 kernels check"
 grep '^checked' "$OUT/x86_64.txt"
 grep '^vector ' "$OUT/x86_64.txt" > "$OUT/x86_64.vectors"
+
+echo "== x86_64 whole networks (seed $SEED)"
+MODELS=$OUT/models
+mkdir -p "$MODELS"
+CALIBRATION=${CALIBRATION_DIR:-$OUT/images/calibration}
+[ -d "$CALIBRATION" ] || "$ROOT/scripts/fetch-images.sh" "$OUT/images" > /dev/null
+printf '[quantization]\nfloat_layers = ["/fc8/Conv", "/fc7/fc7.0/Conv"]\n' > "$MODELS/float-head.toml"
+# label fixture [config]
+NETWORKS="deeplab_lite_161 deeplab_lite_161
+refinenet_lite_161 refinenet_lite_161
+fcn8s_lite_161 fcn8s_lite_161
+tiny_ops tiny_ops
+deeplab_lite_161_float_head deeplab_lite_161 $MODELS/float-head.toml"
+LABELS=()
+: > "$OUT/x86_64.networks"
+while read -r label fixture config; do
+  if ! "$SEGCTL" compile "$ROOT/Tests/Fixtures/models/$fixture.onnx" ${config:+--config "$config"} \
+      --calibration "$CALIBRATION" -o "$MODELS/$label.segm" > "$MODELS/$label.log" 2>&1; then
+    fail "$label: segctl compile: $(tail -1 "$MODELS/$label.log")"
+    continue
+  fi
+  LABELS+=("$label")
+  echo "$label $("$SEGCTL" kernels network "$MODELS/$label.segm" --seed "$SEED")" | tee -a "$OUT/x86_64.networks"
+done <<< "$NETWORKS"
 
 for target in aarch64-a76 aarch64-a72 armv7-a7; do
   echo "== build $target"
@@ -66,10 +94,26 @@ while read -r target cpu qemu expect; do
     fail "$name: a kernel call allocated"
     grep -v ': 0$' "$OUT/$name.allocations.txt" | head -5
   fi
+  : > "$OUT/$name.networks"
+  for label in "${LABELS[@]}"; do
+    start=$EPOCHREALTIME
+    if ! "$qemu" -cpu "$cpu" "$OUT/$target/kernel-harness" network "$MODELS/$label.segm" "$SEED" < /dev/null > "$OUT/$name.$label.txt"; then
+      fail "$name: $label was refused or allocated during the inference"
+    fi
+    seconds=$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
+    echo "$label $(grep '^network ' "$OUT/$name.$label.txt")" >> "$OUT/$name.networks"
+    echo "network $label: ${seconds} s under qemu, $(grep '^run ' "$OUT/$name.$label.txt")"
+  done
+  if cmp -s "$OUT/$name.networks" "$OUT/x86_64.networks"; then
+    echo "networks: ${#LABELS[@]} digests identical to x86_64"
+  else
+    fail "$name: network digests differ from x86_64"
+    diff "$OUT/$name.networks" "$OUT/x86_64.networks" | head -6
+  fi
 done <<< "$RUNS"
 
 if [ "$failures" -ne 0 ]; then
   echo "embedded-test: $failures failures"
   exit 1
 fi
-echo "embedded-test: all ARM builds bit-exact with x86_64, dispatch correct, no allocations"
+echo "embedded-test: all ARM builds bit-exact with x86_64 (kernels and whole networks), dispatch correct, no allocations"

@@ -2,6 +2,7 @@ import ArgumentParser
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Measure segd's components.",
-        subcommands: [BenchKernels.self])
+        abstract: "Measure segd's components: a whole model (default) or the kernels.",
+        subcommands: [BenchModel.self, BenchKernels.self],
+        defaultSubcommand: BenchModel.self)
 }

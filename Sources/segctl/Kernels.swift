@@ -5,7 +5,7 @@ import SegKernelsConformance
 struct Kernels: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Inspect and check the int8 kernels on this CPU.",
-        subcommands: [Check.self, Info.self])
+        subcommands: [Check.self, Info.self, Network.self])
 
     struct Info: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Print the CPU features and kernel paths in use.")

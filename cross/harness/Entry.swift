@@ -3,6 +3,7 @@ import KernelHarness
 import SegKernels
 import SegKernelsBench
 import SegKernelsConformance
+import SegRuntime
 
 /// Prints every conformance vector's digest line; returns the number of mismatches.
 @_cdecl("kernel_harness_conformance")
@@ -73,4 +74,37 @@ public func bench(_ name: UnsafePointer<CChar>, _ repeats: Int32) -> Int32 {
 @_cdecl("kernel_harness_bench_list")
 public func benchList() {
     for name in KernelBenchmarks.names { print(name) }
+}
+
+/// Decodes the compiled model in `bytes` (`count` bytes, 64-byte aligned, owned by the caller),
+/// runs it once on input drawn from `seed` between marks 1 and 2, and prints its digest line and
+/// what that run did; returns 1 if the model is refused or the run allocated.
+@_cdecl("kernel_harness_network")
+public func network(_ bytes: UnsafeRawPointer, _ count: Int, _ seed: UInt64) -> Int32 {
+    let model: CompiledModel
+    let executor: NetworkExecutor
+    do {
+        model = try CompiledModel(bytes: UnsafeRawBufferPointer(start: bytes, count: count))
+    } catch {
+        print("refused: \(error.description)")
+        return 1
+    }
+    do {
+        executor = try model.makeExecutor()
+    } catch {
+        print("refused: \(error.description)")
+        return 1
+    }
+    var allocated: UInt64 = 0
+    let digest = networkDigest(executor, seed: seed) { executor in
+        let before = kernel_harness_allocations()
+        kernel_harness_mark(1)
+        executor.run()
+        kernel_harness_mark(2)
+        allocated = kernel_harness_allocations() &- before
+    }
+    print(digest.line)
+    let program = model.program
+    print("run macs=\(program.macs) layers=\(program.layers.count) arena=\(program.arenaByteCount) allocations=\(allocated)")
+    return allocated == 0 ? 0 : 1
 }

@@ -6,6 +6,8 @@
 //   harness allocations                       exit 1 if a kernel call allocates
 //   harness bench NAME REPEATS                run one benchmark workload between two marks
 //   harness bench-list                        print the workload names
+//   harness network FILE SEED                 run a compiled model once between two marks, print
+//                                             its digest line; exit 1 if it is refused or allocates
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +17,7 @@ int32_t kernel_harness_conformance(int32_t cases, uint64_t seed, const char *fam
 int32_t kernel_harness_allocation_check(void);
 int32_t kernel_harness_bench(const char *name, int32_t repeats);
 void kernel_harness_bench_list(void);
+int32_t kernel_harness_network(const void *bytes, intptr_t count, uint64_t seed);
 
 static uint64_t allocations;
 uint64_t kernel_harness_allocations(void) { return allocations; }
@@ -32,6 +35,28 @@ void *__wrap_realloc(void *p, size_t n) { allocations++; return __real_realloc(p
 int __wrap_posix_memalign(void **p, size_t a, size_t n) { allocations++; return __real_posix_memalign(p, a, n); }
 void *__wrap_aligned_alloc(size_t a, size_t n) { allocations++; return __real_aligned_alloc(a, n); }
 
+// Reads the compiled model at `path` into a 64-byte aligned buffer (the alignment its sections
+// need) and runs it.
+static int network(const char *path, uint64_t seed) {
+  FILE *f = fopen(path, "rb");
+  if (!f) { perror(path); return 1; }
+  if (fseek(f, 0, SEEK_END) != 0) { perror(path); fclose(f); return 1; }
+  long size = ftell(f);
+  rewind(f);
+  void *bytes = NULL;
+  if (size <= 0 || posix_memalign(&bytes, 64, (size_t)size) != 0) {
+    fprintf(stderr, "%s: cannot hold %ld bytes\n", path, size);
+    fclose(f);
+    return 1;
+  }
+  size_t got = fread(bytes, 1, (size_t)size, f);
+  fclose(f);
+  if (got != (size_t)size) { fprintf(stderr, "%s: short read\n", path); free(bytes); return 1; }
+  int32_t failed = kernel_harness_network(bytes, (intptr_t)size, seed);
+  free(bytes);
+  return failed ? 1 : 0;
+}
+
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IOFBF, 1 << 16);
   if (argc >= 4 && strcmp(argv[1], "conformance") == 0)
@@ -40,10 +65,12 @@ int main(int argc, char **argv) {
     return kernel_harness_allocation_check() ? 1 : 0;
   if (argc >= 4 && strcmp(argv[1], "bench") == 0)
     return kernel_harness_bench(argv[2], atoi(argv[3])) ? 1 : 0;
+  if (argc >= 4 && strcmp(argv[1], "network") == 0)
+    return network(argv[2], strtoull(argv[3], NULL, 0));
   if (argc >= 2 && strcmp(argv[1], "bench-list") == 0) {
     kernel_harness_bench_list();
     return 0;
   }
-  fprintf(stderr, "usage: %s conformance CASES SEED [FAMILY] | allocations | bench NAME REPEATS | bench-list\n", argv[0]);
+  fprintf(stderr, "usage: %s conformance CASES SEED [FAMILY] | allocations | bench NAME REPEATS | bench-list | network FILE SEED\n", argv[0]);
   return 2;
 }

@@ -1,0 +1,201 @@
+import Foundation
+import SegConfig
+import Testing
+
+/// Parses `text` as a configuration expecting an error with exactly this description.
+private func expectError(_ text: String, _ description: String, sourceLocation: SourceLocation = #_sourceLocation) {
+    do {
+        _ = try SegConfiguration.parse(text)
+        Issue.record("parsed, expected: \(description)", sourceLocation: sourceLocation)
+    } catch {
+        #expect(error.description == description, sourceLocation: sourceLocation)
+    }
+}
+
+@Suite struct SegConfigurationTests {
+    @Test func defaults() throws {
+        let defaults = SegConfiguration.defaults
+        #expect(defaults.model.path == "")
+        #expect(defaults.engine.threads == 1)
+        #expect(defaults.engine.cacheDirectory == "")
+        let q = defaults.quantization
+        #expect(q.method == .minMax)
+        #expect(q.percentile == 99.99)
+        #expect(q.weights == .perChannel)
+        #expect(q.activations == .asymmetric)
+        #expect(q.floatLayers == [])
+        #expect(q.calibrationDirectory == "")
+        #expect(q.calibrationCount == 32)
+        #expect(q.histogramBins == 2048)
+        #expect(try SegConfiguration.parse("") == defaults)
+        #expect(try SegConfiguration.parse("# nothing\n\n[engine]\n[quantization]\n") == defaults)
+    }
+
+    @Test func everyKey() throws {
+        let configuration = try SegConfiguration.parse("""
+            [model]
+            path = "/var/lib/segd/deeplab.onnx"
+            [engine]
+            threads = 4
+            cache_dir = '/var/cache/segd'
+            [quantization]
+            method = "percentile"
+            percentile = 99.9
+            weights = "per-tensor"
+            activations = "symmetric"
+            float_layers = ["conv1", "fc8"]
+            calibration_dir = "calib"
+            calibration_count = 100
+            histogram_bins = 4096
+            """)
+        #expect(configuration.model.path == "/var/lib/segd/deeplab.onnx")
+        #expect(configuration.engine.threads == 4)
+        #expect(configuration.engine.cacheDirectory == "/var/cache/segd")
+        let q = configuration.quantization
+        #expect(q.method == .percentile)
+        #expect(q.percentile == 99.9)
+        #expect(q.weights == .perTensor)
+        #expect(q.activations == .symmetric)
+        #expect(q.floatLayers == ["conv1", "fc8"])
+        #expect(q.calibrationDirectory == "calib")
+        #expect(q.calibrationCount == 100)
+        #expect(q.histogramBins == 4096)
+    }
+
+    @Test func everyMethod() throws {
+        for (text, method) in [("minmax", CalibrationMethod.minMax), ("percentile", .percentile), ("entropy", .entropy), ("mse", .mse)] {
+            #expect(try SegConfiguration.parse("[quantization]\nmethod = \"\(text)\"").quantization.method == method)
+        }
+    }
+
+    @Test func rangesAtTheirBounds() throws {
+        let low = try SegConfiguration.parse("[engine]\nthreads = 1\n[quantization]\ncalibration_count = 1\nhistogram_bins = 128\npercentile = 50.000001")
+        #expect(low.engine.threads == 1 && low.quantization.calibrationCount == 1 && low.quantization.histogramBins == 128)
+        let high = try SegConfiguration.parse("[engine]\nthreads = 64\n[quantization]\ncalibration_count = 10000\nhistogram_bins = 65536\npercentile = 100")
+        #expect(high.engine.threads == 64 && high.quantization.calibrationCount == 10000 && high.quantization.histogramBins == 65536)
+        #expect(high.quantization.percentile == 100)
+    }
+
+    @Test func valueErrorsNameKeyAndLine() {
+        expectError("[quantization]\n\nmethod = \"foo\"",
+            #"segd.toml line 3: quantization.method: expected one of "minmax", "percentile", "entropy", "mse", got "foo""#)
+        expectError("[quantization]\nmethod = 1",
+            #"segd.toml line 2: quantization.method: expected one of "minmax", "percentile", "entropy", "mse", got an integer 1"#)
+        expectError("[quantization]\nweights = \"per-layer\"",
+            #"segd.toml line 2: quantization.weights: expected one of "per-channel", "per-tensor", got "per-layer""#)
+        expectError("[quantization]\nactivations = \"Symmetric\"",
+            #"segd.toml line 2: quantization.activations: expected one of "asymmetric", "symmetric", got "Symmetric""#)
+        expectError("[engine]\nthreads = 0", "segd.toml line 2: engine.threads: must be in 1...64, got 0")
+        expectError("[engine]\nthreads = 65", "segd.toml line 2: engine.threads: must be in 1...64, got 65")
+        expectError("[engine]\nthreads = \"4\"", #"segd.toml line 2: engine.threads: expected an integer, got a string "4""#)
+        expectError("[engine]\nthreads = 4.0", "segd.toml line 2: engine.threads: expected an integer, got a float 4.0")
+        expectError("[engine]\ncache_dir = 3", "segd.toml line 2: engine.cache_dir: expected a string, got an integer 3")
+        expectError("[model]\npath = [\"a\"]", #"segd.toml line 2: model.path: expected a string, got an array ["a"]"#)
+        expectError("[quantization]\npercentile = 50",
+            "segd.toml line 2: quantization.percentile: must be greater than 50 and at most 100, got 50")
+        expectError("[quantization]\npercentile = 100.5",
+            "segd.toml line 2: quantization.percentile: must be greater than 50 and at most 100, got 100.5")
+        expectError("[quantization]\npercentile = \"99\"",
+            #"segd.toml line 2: quantization.percentile: expected a number, got a string "99""#)
+        expectError("[quantization]\ncalibration_count = 0", "segd.toml line 2: quantization.calibration_count: must be in 1...10000, got 0")
+        expectError("[quantization]\ncalibration_count = 10001",
+            "segd.toml line 2: quantization.calibration_count: must be in 1...10000, got 10001")
+        expectError("[quantization]\nhistogram_bins = 127", "segd.toml line 2: quantization.histogram_bins: must be in 128...65536, got 127")
+        expectError("[quantization]\nhistogram_bins = 65537",
+            "segd.toml line 2: quantization.histogram_bins: must be in 128...65536, got 65537")
+        expectError("[quantization]\ncalibration_dir = true", "segd.toml line 2: quantization.calibration_dir: expected a string, got a boolean true")
+    }
+
+    @Test func floatLayerErrors() {
+        expectError("[quantization]\nfloat_layers = \"conv1\"",
+            #"segd.toml line 2: quantization.float_layers: expected an array of strings, got a string "conv1""#)
+        expectError("[quantization]\nfloat_layers = [\n  \"conv1\",\n  2,\n]",
+            "segd.toml line 4: quantization.float_layers[1]: expected a string, got an integer 2")
+        expectError("[quantization]\nfloat_layers = [\"a\", \"b\",\n \"a\"]",
+            #"segd.toml line 3: quantization.float_layers[2]: "a" is already listed at index 0"#)
+        expectError("[quantization]\nfloat_layers = [\"\"]", "segd.toml line 2: quantization.float_layers[0]: must not be empty")
+    }
+
+    @Test func unknownKeysAndSections() {
+        expectError("[engine]\nthreads = 2\ntreads = 2",
+            "segd.toml line 3: engine.treads: unknown key in [engine] (known keys: threads, cache_dir)")
+        expectError("[quantization]\nmethod.name = \"mse\"",
+            "segd.toml line 2: quantization.method: expected one of \"minmax\", \"percentile\", \"entropy\", \"mse\", got a table {...}")
+        expectError("[engine.pool]\nsize = 2",
+            "segd.toml line 1: engine.pool: unknown table in [engine] (known keys: threads, cache_dir)")
+        expectError("[model]\npath = \"m.onnx\"\n\n[camera]\ndevice = \"/dev/video0\"",
+            "segd.toml line 4: camera: unknown section (known sections: [model], [engine], [quantization])")
+        expectError("threads = 2\n[engine]",
+            "segd.toml line 1: threads: key outside any section (known sections: [model], [engine], [quantization])")
+        expectError("engine = 2", "segd.toml line 1: engine: expected a table [engine], got an integer 2")
+        expectError("[Engine]", "segd.toml line 1: Engine: unknown section (known sections: [model], [engine], [quantization])")
+    }
+
+    @Test func syntaxErrorsCarryTheFileName() {
+        do {
+            _ = try SegConfiguration.parse("[engine]\nthreads = 2\nthreads = 3", fileName: "/etc/segd/segd.toml")
+            Issue.record("duplicate key accepted")
+        } catch {
+            #expect(error == ConfigError(key: "engine.threads", line: 3, message: "duplicate key (first set at line 2)", fileName: "/etc/segd/segd.toml"))
+            #expect(error.description == "/etc/segd/segd.toml line 3: engine.threads: duplicate key (first set at line 2)")
+        }
+        #expect(ConfigError(key: "", line: 7, message: "m").description == "line 7: m")
+        #expect(ConfigError(key: "k", line: 7, message: "m", fileName: "f").description == "f line 7: k: m")
+    }
+
+    @Test func shippedConfigParsesToTheDefaults() throws {
+        let path = String(#filePath.dropLast("Tests/SegConfigTests/SegConfigurationTests.swift".count)) + "config/segd.toml"
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(try SegConfiguration.parse(text, fileName: "config/segd.toml") == SegConfiguration.defaults)
+        // Parsing to the defaults would also pass with keys left out; the file must document every key.
+        let table = try TOMLTable(parsing: text)
+        func keys(_ section: String) -> [String] {
+            guard case .table(let t)? = table[section]?.kind else { return [] }
+            return t.entries.map(\.key)
+        }
+        #expect(table.entries.map(\.key) == ["model", "engine", "quantization"])
+        #expect(keys("model") == ["path"])
+        #expect(keys("engine") == ["threads", "cache_dir"])
+        #expect(keys("quantization") == [
+            "method", "percentile", "weights", "activations", "float_layers", "calibration_dir", "calibration_count", "histogram_bins",
+        ])
+    }
+
+    @Test func cacheKeyOfTheDefaults() {
+        #expect(QuantizationConfig().cacheKey == #"method="minmax";percentile=99.99;weights="per-channel";activations="asymmetric";float_layers=[];calibration_count=32;histogram_bins=2048;calibration_dir="""#)
+    }
+
+    @Test func cacheKeyIgnoresLayerOrderAndSpelling() throws {
+        let a = try SegConfiguration.parse("[quantization]\nfloat_layers = [\"fc8\", \"conv1\", \"b\"]\npercentile = 99.990").quantization
+        let b = try SegConfiguration.parse("[quantization]\nfloat_layers = ['b', 'conv1', 'fc8']\npercentile = 9_999e-2\nmethod = 'minmax'").quantization
+        #expect(a.cacheKey == b.cacheKey)
+        #expect(a.cacheKey.contains(#"float_layers=["b","conv1","fc8"]"#))
+        #expect(try SegConfiguration.parse("[quantization]\npercentile = 100").quantization.cacheKey.contains("percentile=100.0;"))
+    }
+
+    @Test func cacheKeyChangesWithEveryField() {
+        let base = QuantizationConfig()
+        var variants: [QuantizationConfig] = []
+        for method in CalibrationMethod.allCases where method != base.method {
+            var v = base; v.method = method; variants.append(v)
+        }
+        var v = base
+        v.percentile = 99.9; variants.append(v); v = base
+        v.weights = .perTensor; variants.append(v); v = base
+        v.activations = .symmetric; variants.append(v); v = base
+        v.floatLayers = ["conv1"]; variants.append(v); v = base
+        v.floatLayers = ["conv1", "conv2"]; variants.append(v); v = base
+        v.floatLayers = ["conv1,conv2"]; variants.append(v); v = base
+        v.floatLayers = [#"a","b"#]; variants.append(v); v = base
+        v.floatLayers = ["a", "b"]; variants.append(v); v = base
+        v.calibrationDirectory = "calib"; variants.append(v); v = base
+        v.calibrationCount = 33; variants.append(v); v = base
+        v.histogramBins = 1024; variants.append(v)
+        let keys = [base.cacheKey] + variants.map(\.cacheKey)
+        for i in keys.indices {
+            for j in keys.indices where j > i {
+                #expect(keys[i] != keys[j], "\(keys[i])")
+            }
+        }
+    }
+}
