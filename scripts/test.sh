@@ -6,7 +6,9 @@
 #   2. swift test (debug): the same with every assertion and no optimizer to hide a trap;
 #   3. cross/embedded-test.sh: the same vectors on aarch64 (Cortex-A76 with DotProd, Cortex-A72
 #      without) and armv7 (Cortex-A7) under qemu, bit-exact with x86_64, run-time dispatch, no
-#      allocation.
+#      allocation; whole compiled networks bit-exact with x86_64;
+#   4. Tests/Parity/run.sh: the engine against onnxruntime (float logits, one int8 conv layer,
+#      int8-vs-float agreement on real photos).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,3 +17,4 @@ swift build -c release
 swift test -c release
 swift test
 cross/embedded-test.sh "${EMBEDDED_CASES:-100}"
+Tests/Parity/run.sh
