@@ -56,6 +56,7 @@ let package = Package(
             name: "SegKernelsTests",
             dependencies: ["SegKernels", "SegKernelsConformance", "SegKernelsBench", "CAllocationCounter"]),
         .testTarget(name: "SegConfigTests", dependencies: ["SegConfig"]),
+        .testTarget(name: "SegImageIOTests", dependencies: ["SegImageIO"]),
         .testTarget(name: "SegRuntimeTests", dependencies: ["SegRuntime", "CAllocationCounter"]),
         .testTarget(name: "SegCompilerTests", dependencies: ["SegCompiler", "SegRuntime", "CAllocationCounter"]),
     ]

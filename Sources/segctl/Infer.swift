@@ -16,49 +16,111 @@ struct Infer: ParsableCommand {
     @Option(help: "ONNX or compiled model.") var model: String
     @Option(help: "segd.toml ([quantization], [engine]).") var config: String?
     @Option(help: "Folder of calibration inputs for compiling an ONNX model.") var calibration: String?
-    @Option(help: "A JPEG or PNG photo, run through the model's preprocessing.") var image: String?
-    @Option(help: "A float32 NCHW .npy input tensor, used as it is.") var tensor: String?
+    @Option(help: "A JPEG or PNG photo (or a folder of them), run through the model's preprocessing.") var image: String?
+    @Option(help: "A float32 NCHW .npy input tensor (or a folder of them), used as it is.") var tensor: String?
     @Flag(help: "Run the float32 graph (ONNX models only).") var float = false
-    @Option(help: "Write the class-id mask here (8-bit PNG).") var maskOut: String?
-    @Option(help: "Write the logits here (float32 NCHW .npy).") var logitsOut: String?
+    @Option(help: "Write the class-id mask here (8-bit PNG); a folder when the input is one (NAME.png per input).")
+    var maskOut: String?
+    @Option(help: "Write the logits here (float32 NCHW .npy); single inputs only.") var logitsOut: String?
+    @Option(help: """
+        Write the photo with the mask blended over it here (RGB PNG at the photo's size, class colours of the \
+        PASCAL VOC palette, background clear); a folder when the input is one. --image only.
+        """)
+    var overlayOut: String?
 
     func validate() throws {
         guard (image == nil) != (tensor == nil) else { throw ValidationError("give exactly one of --image and --tensor") }
+        guard overlayOut == nil || image != nil else { throw ValidationError("--overlay-out needs --image") }
+        if isDirectory(image ?? tensor!) {
+            guard maskOut != nil || overlayOut != nil else { throw ValidationError("a folder of inputs needs --mask-out or --overlay-out FOLDER") }
+            guard logitsOut == nil else { throw ValidationError("--logits-out takes a single input, not a folder") }
+        }
     }
 
     func run() throws {
         let configuration = try loadConfiguration(config)
         let bytes = try ImageCodecs.readFile(model)
-        let result: InferenceResult
+        let inputPath = image ?? tensor!
+        let batch = isDirectory(inputPath)
+        let inputs = batch ? try CalibrationSet.files(directory: inputPath, count: Int.max) : [inputPath]
+        if batch {
+            for folder in [maskOut, overlayOut].compactMap({ $0 }) {
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            }
+        }
+        let infer: (String) throws -> InferenceResult
         if float {
             guard !ModelSource.isCompiledModel(bytes) else { throw ValidationError("--float needs the ONNX model, not a compiled one") }
             let graph = try ModelCompiler.importGraph(bytes)
-            let input = try loadInput(shape: graph.values[graph.input].shape, preprocessing: ModelCompiler.preprocessing(for: graph))
-            result = try InferenceResult.float(graph: graph, input: input)
+            let preprocessing = ModelCompiler.preprocessing(for: graph)
+            infer = { path in
+                let input = try CalibrationSet.loadInput(path: path, shape: graph.values[graph.input].shape, preprocessing: preprocessing)
+                return try InferenceResult.float(graph: graph, input: input)
+            }
         } else {
             let compiled = try ModelSource.load(path: model, configuration: configuration, calibrationDirectory: calibration, log: note)
-            let program = compiled.program
-            let d = program.tensors[program.input].dims
-            let input = try loadInput(
-                shape: d, preprocessing: ImagePreprocessing(width: d.width, height: d.height, mean: program.mean, std: program.std))
-            result = try InferenceResult.int8(model: compiled, input: input, threads: configuration.engine.threads)
+            let runner = try Int8Runner(model: compiled, threads: configuration.engine.threads)
+            let d = compiled.program.tensors[compiled.program.input].dims
+            let preprocessing = ImagePreprocessing(width: d.width, height: d.height, mean: compiled.program.mean, std: compiled.program.std)
+            infer = { path in runner.run(try CalibrationSet.loadInput(path: path, shape: d, preprocessing: preprocessing)) }
         }
-        if let maskOut {
-            try writeBytes(try ImageCodecs.encodePNG(result.mask, width: result.width, height: result.height, channels: 1), maskOut)
+        for path in inputs {
+            let result = try infer(path)
+            let stem = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
+            if let maskOut {
+                let target = batch ? (maskOut as NSString).appendingPathComponent(stem + ".png") : maskOut
+                try writeBytes(try ImageCodecs.encodePNG(result.mask, width: result.width, height: result.height, channels: 1), target)
+            }
+            if let overlayOut {
+                let overlay = MaskOverlay.render(
+                    image: try ImageCodecs.load(path: path), mask: result.mask, maskWidth: result.width, maskHeight: result.height)
+                try writeBytes(
+                    try ImageCodecs.encodePNG(overlay.pixels, width: overlay.width, height: overlay.height, channels: 3),
+                    batch ? (overlayOut as NSString).appendingPathComponent(stem + ".png") : overlayOut)
+            }
+            if let logitsOut {
+                try writeBytes(
+                    NumpyArray(shape: [1, result.channels, result.height, result.width], values: result.logitsNCHW).serialized(), logitsOut)
+            }
+            print(batch ? "\(stem): \(result.summary)" : result.summary)
         }
-        if let logitsOut {
-            try writeBytes(NumpyArray(shape: [1, result.channels, result.height, result.width], values: result.logitsNCHW).serialized(), logitsOut)
-        }
-        print(result.summary)
     }
+}
 
-    private func loadInput(shape: TensorShape, preprocessing: ImagePreprocessing) throws -> [Float] {
-        try CalibrationSet.loadInput(path: image ?? tensor!, shape: shape, preprocessing: preprocessing)
-    }
+private func isDirectory(_ path: String) -> Bool {
+    var directory: ObjCBool = false
+    return FileManager.default.fileExists(atPath: path, isDirectory: &directory) && directory.boolValue
 }
 
 func writeBytes(_ bytes: [UInt8], _ path: String) throws {
     try writeFileAtomically(path: path, bytes: bytes)
+}
+
+/// One compiled model with its executor and worker pool, reused for every input.
+struct Int8Runner {
+    let model: CompiledModel
+    let executor: NetworkExecutor
+    let pool: WorkerPool
+
+    init(model: CompiledModel, threads: Int) throws {
+        self.model = model
+        executor = try model.makeExecutor(threads: threads)
+        pool = WorkerPool(executor: executor, threadCount: threads)
+    }
+
+    func run(_ input: [Float]) -> InferenceResult {
+        input.withUnsafeBufferPointer { executor.writeInput($0) }
+        pool.run()
+        let program = model.program
+        let d = program.tensors[program.logits].dims
+        var logits = [Float](repeating: 0, count: d.elementCount)
+        logits.withUnsafeMutableBufferPointer { executor.readTensor(program.logits, into: $0) }
+        let maskDims = program.tensors[program.mask].dims
+        let mask = Array(UnsafeBufferPointer(start: executor.mask, count: maskDims.elementCount))
+        return InferenceResult(
+            mask: mask, logitsNCHW: nhwcToNCHW(logits, batch: d.batch, channels: d.channels, height: d.height, width: d.width),
+            width: maskDims.width, height: maskDims.height, channels: d.channels, classNames: program.classNames)
+    }
 }
 
 /// A mask and its logits from either path, with a one-line summary of the class shares.
@@ -90,22 +152,6 @@ struct InferenceResult {
             mask: mask,
             logitsNCHW: nhwcToNCHW(logits, batch: shape.batch, channels: shape.channels, height: shape.height, width: shape.width),
             width: shape.width, height: shape.height, channels: shape.channels, classNames: classes)
-    }
-
-    static func int8(model: CompiledModel, input: [Float], threads: Int) throws -> InferenceResult {
-        let executor = try model.makeExecutor(threads: threads)
-        let pool = WorkerPool(executor: executor, threadCount: threads)
-        input.withUnsafeBufferPointer { executor.writeInput($0) }
-        pool.run()
-        let program = model.program
-        let d = program.tensors[program.logits].dims
-        var logits = [Float](repeating: 0, count: d.elementCount)
-        logits.withUnsafeMutableBufferPointer { executor.readTensor(program.logits, into: $0) }
-        let maskDims = program.tensors[program.mask].dims
-        let mask = Array(UnsafeBufferPointer(start: executor.mask, count: maskDims.elementCount))
-        return InferenceResult(
-            mask: mask, logitsNCHW: nhwcToNCHW(logits, batch: d.batch, channels: d.channels, height: d.height, width: d.width),
-            width: maskDims.width, height: maskDims.height, channels: d.channels, classNames: program.classNames)
     }
 
     /// `WxH, classes: person 31.2%, background 60.1%, ...` (largest first, those above 0.5%).

@@ -3,7 +3,8 @@
 
 1. float path: `segctl infer --float` logits vs onnxruntime fp32 (graph optimizations off: at its
    default level onnxruntime folds a zero Pad into a MaxPool, which changes the result; see
-   docs/engine.md), on a random tensor and a real photo per fixture: relative L2 < 1e-4;
+   docs/engine.md), on a random tensor and a real photo per fixture (segd reads the photo file and
+   preprocesses it itself, onnxruntime gets preprocess.py's tensor): relative L2 < 1e-4;
 2. one int8 conv layer with segd's scales, zero points, weights and bias (read back with
    `segctl inspect --json`) rebuilt as a QLinearConv (u8 activations, s8 per-channel weights):
    every output within 1 LSB;
@@ -61,13 +62,14 @@ def float_parity(segctl, photo, tmp):
         session = reference_session(path)
         inp = session.get_inputs()[0]
         _, size, mean, std, _ = model_preprocessing(path)
-        inputs = {"random": np.random.RandomState(7).randn(*inp.shape).astype(np.float32),
-                  "photo": load_image(photo, size, mean, std)}
-        for label, x in inputs.items():
-            xp, yp = os.path.join(tmp, "x.npy"), os.path.join(tmp, "y.npy")
-            np.save(xp, x)
+        xp, yp = os.path.join(tmp, "x.npy"), os.path.join(tmp, "y.npy")
+        np.save(xp, np.random.RandomState(7).randn(*inp.shape).astype(np.float32))
+        # the photo goes to segd as the file: its preprocessing must match preprocess.py's (Pillow) exactly
+        inputs = {"random": (np.load(xp), ["--tensor", xp]),
+                  "photo": (load_image(photo, size, mean, std), ["--image", photo])}
+        for label, (x, segd_input) in inputs.items():
             ref = session.run(None, {inp.name: x})[0]
-            run([segctl, "infer", "--model", path, "--float", "--tensor", xp, "--logits-out", yp])
+            run([segctl, "infer", "--model", path, "--float", *segd_input, "--logits-out", yp])
             y = np.load(yp)
             rel = float(np.linalg.norm(y - ref) / np.linalg.norm(ref)) if y.shape == ref.shape else float("inf")
             check(rel < 1e-4, f"float {name} ({label}): relative L2 vs onnxruntime fp32 {rel:.2e} (< 1e-4)")

@@ -1,7 +1,8 @@
 import SegImageIO
 
-/// The model's preprocessing of a photo: bilinear resize to the input size (half-pixel centres,
-/// edges clamped, no antialiasing: OpenCV's INTER_LINEAR), RGB scaled to 0...1, then
+/// The model's preprocessing of a photo, as the training recipe and the peers do it
+/// (bench/peers/preprocess.py): Pillow's antialiased bilinear resize straight to the input size
+/// (`RGBImage.resizedBilinear`, bit-exact), RGB scaled to 0...1 (`Float(u8) / 255`), then
 /// `(x - mean[c]) / std[c]`. Produces an NHWC float tensor.
 public struct ImagePreprocessing: Equatable, Sendable {
     public var width: Int
@@ -19,23 +20,11 @@ public struct ImagePreprocessing: Equatable, Sendable {
 
     /// `height * width * 3` floats, NHWC (batch 1).
     public func tensor(from image: RGBImage) -> [Float] {
+        let resized = image.resizedBilinear(width: width, height: height)
         var out = [Float](repeating: 0, count: width * height * 3)
-        let sx = Float(image.width) / Float(width), sy = Float(image.height) / Float(height)
-        for y in 0..<height {
-            let fy = max(0, (Float(y) + 0.5) * sy - 0.5)
-            let y0 = min(Int(fy), image.height - 1), y1 = min(y0 + 1, image.height - 1)
-            let wy = fy - Float(Int(fy))
-            for x in 0..<width {
-                let fx = max(0, (Float(x) + 0.5) * sx - 0.5)
-                let x0 = min(Int(fx), image.width - 1), x1 = min(x0 + 1, image.width - 1)
-                let wx = fx - Float(Int(fx))
-                for c in 0..<3 {
-                    func p(_ yy: Int, _ xx: Int) -> Float { Float(image.pixels[(yy * image.width + xx) * 3 + c]) }
-                    let top = p(y0, x0) + (p(y0, x1) - p(y0, x0)) * wx
-                    let bottom = p(y1, x0) + (p(y1, x1) - p(y1, x0)) * wx
-                    let value = (top + (bottom - top) * wy) / 255
-                    out[(y * width + x) * 3 + c] = (value - mean[c]) / std[c]
-                }
+        for i in 0..<(width * height) {
+            for c in 0..<3 {
+                out[i * 3 + c] = (Float(resized.pixels[i * 3 + c]) / 255 - mean[c]) / std[c]
             }
         }
         return out

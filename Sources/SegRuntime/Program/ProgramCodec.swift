@@ -7,10 +7,12 @@ public enum CompiledModelSections {
     public static let weights: FourCharacterCode = "WGTS"
 }
 
-/// The version of the int8 layouts, the program encoding and the kernels' arithmetic: recorded in
-/// every compiled model, which only this engine version loads, and part of the cache key.
+/// The version of the int8 layouts, the program encoding, the kernels' arithmetic and the compiler's
+/// calibration (photo preprocessing included): recorded in every compiled model, which only this engine
+/// version loads, and part of the cache key, so a cached model made by other code is recompiled.
+/// 2: photos are resized as Pillow's antialiased BILINEAR (was: bilinear without antialiasing).
 public enum SegEngine {
-    public static let version: UInt32 = 1
+    public static let version: UInt32 = 2
 }
 
 /// Encodes a `NetworkProgram` as the `PROG` section and decodes it, checking every tensor id,
