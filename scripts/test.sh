@@ -8,7 +8,9 @@
 #      without) and armv7 (Cortex-A7) under qemu, bit-exact with x86_64, run-time dispatch, no
 #      allocation; whole compiled networks bit-exact with x86_64;
 #   4. Tests/Parity/run.sh: the engine against onnxruntime (float logits, one int8 conv layer,
-#      int8-vs-float agreement on real photos).
+#      int8-vs-float agreement on real photos);
+#   5. Tests/Models/run.sh: every shipped model (models/) loads, keeps its classes, compiles with the
+#      default config and segments held-out PETS frames as its committed expected masks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,3 +20,4 @@ swift test -c release
 swift test
 cross/embedded-test.sh "${EMBEDDED_CASES:-100}"
 Tests/Parity/run.sh
+Tests/Models/run.sh

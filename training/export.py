@@ -2,7 +2,7 @@
 """Export the segmentation models to ONNX (and write the committed test fixtures).
 
   training/export.py --fixtures Tests/Fixtures/models      # the whole fixture set, reproducibly
-  training/export.py --model deeplab_lite --size 321 -o deeplab_321.onnx [--weights W.pt] [--opset 17]
+  training/export.py --model deeplab_lite --size 321 -o deeplab_321.onnx [--weights W.pt --classes classes.txt] [--opset 17]
 
 Every export: batch 1, static shapes, input `input` float32 [1,3,S,S] (preprocessed as in
 bench/peers/preprocess.py), output `logits` float32 [1,classes,S,S] (NCHW, input size), opset 13 by
@@ -113,10 +113,10 @@ def measure_batchnorm_stats(model, paths, size=BN_STATS_SIZE, batch=8):
     return len(xs)
 
 
-def build_model(name, images_dir=None, weights=None):
+def build_model(name, images_dir=None, weights=None, classes=VOC_CLASSES):
     seed = seed_for(name)
     torch.manual_seed(seed)
-    model = MODELS[name]()
+    model = MODELS[name](num_classes=len(classes))
     if weights:
         model.load_state_dict(torch.load(weights, map_location="cpu"))
     else:
@@ -210,7 +210,7 @@ def describe(path, model_proto):
         print("    Resize attributes: " + ", ".join(resize_modes))
 
 
-def export(model, name, size, path, opset=13, x=None):
+def export(model, name, size, path, opset=13, x=None, classes=VOC_CLASSES):
     """Export, check, compare with onnxruntime; returns the max abs diff."""
     if x is None:
         x = torch.randn(1, 3, size, size, generator=torch.Generator().manual_seed(7))
@@ -218,7 +218,7 @@ def export(model, name, size, path, opset=13, x=None):
                       input_names=["input"], output_names=["logits"],
                       training=torch.onnx.TrainingMode.PRESERVE)  # PRESERVE: keep BatchNormalization nodes
     proto = fold_constants(onnx.load(path))
-    add_metadata(proto, name)
+    add_metadata(proto, name, classes)
     onnx.checker.check_model(proto, full_check=True)
     onnx.save(proto, path)
     with torch.no_grad():
@@ -270,14 +270,20 @@ def main():
     ap.add_argument("--weights", help="state_dict (.pt) of a trained model; default: random weights")
     ap.add_argument("--images", default=DEFAULT_IMAGES,
                     help="folder made by scripts/fetch-images.sh (its calibration/ measures BatchNorm statistics)")
+    ap.add_argument("--classes", metavar="FILE",
+                    help="class names, one per line in index order (a data set's classes.txt); default: the 21 VOC classes")
     ap.add_argument("-o", "--output")
     a = ap.parse_args()
     if a.fixtures:
         write_fixtures(a.fixtures, a.images)
     elif a.model:
         torch.set_num_threads(1)
-        model = build_model(a.model, a.images, a.weights)
-        export(model, a.model, a.size, a.output or f"{a.model}_{a.size}.onnx", a.opset)
+        classes = VOC_CLASSES
+        if a.classes:
+            with open(a.classes) as f:
+                classes = tuple(line.strip() for line in f if line.strip())
+        model = build_model(a.model, a.images, a.weights, classes)
+        export(model, a.model, a.size, a.output or f"{a.model}_{a.size}.onnx", a.opset, classes=classes)
     else:
         ap.error("give --fixtures DIR or --model NAME")
 
