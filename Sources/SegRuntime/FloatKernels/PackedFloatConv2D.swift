@@ -15,12 +15,7 @@ public final class PackedFloatConv2D {
     public let lower: Float
     public let upper: Float
 
-    private enum Strategy {
-        case panels(FloatConvPanels)
-        case depthwise(AlignedBuffer, paddedChannels: Int)
-    }
-
-    private let strategy: Strategy
+    private let strategy: PackedFloatConvWeights
 
     /// Packs `weights` (OHWI, `geometry.weightElementCount` values) and `bias` (one per output
     /// channel, or nil for zero); the buffers are only read during init.
@@ -33,35 +28,14 @@ public final class PackedFloatConv2D {
         upper: Float = .infinity
     ) throws(KernelConfigurationError) {
         try geometry.validate()
-        try requireFloatKernel(
-            weights.count == geometry.weightElementCount, "weights",
-            "needs \(geometry.weightElementCount) values (OHWI), got \(weights.count)")
-        if let bias {
-            try requireFloatKernel(
-                bias.count == geometry.outputChannels, "bias",
-                "needs \(geometry.outputChannels) values (one per output channel), got \(bias.count)")
-        }
-        try requireFloatKernel(!(lower > upper), "lower", "clamp lower bound above the upper bound")
+        let g = geometry
+        strategy = try PackedFloatConvWeights(
+            weights: weights, bias: bias, weightElementCount: g.weightElementCount, outputChannels: g.outputChannels,
+            groups: g.groups, taps: g.taps, inputChannelsPerGroup: g.inputChannelsPerGroup,
+            depthwise: g.isDepthwise, lower: lower, upper: upper)
         self.geometry = geometry
         self.lower = lower
         self.upper = upper
-        let g = geometry
-        if g.isDepthwise {
-            // `[bias][tap][channel]`, channels padded to a multiple of 16.
-            let padded = (g.outputChannels + 15) & ~15
-            let buffer = AlignedBuffer(byteCount: (1 + g.taps) * padded * MemoryLayout<Float>.stride)
-            let packed = buffer.typed(Float.self, count: (1 + g.taps) * padded)
-            for c in 0..<g.outputChannels {
-                packed[c] = bias?[c] ?? 0
-                for t in 0..<g.taps { packed[(1 + t) * padded + c] = weights[c * g.taps + t] }
-            }
-            strategy = .depthwise(buffer, paddedChannels: padded)
-        } else {
-            strategy = .panels(
-                FloatConvPanels(
-                    weights: weights.baseAddress!, bias: bias?.baseAddress, outputChannels: g.outputChannels,
-                    groups: g.groups, taps: g.taps, inputChannelsPerGroup: g.inputChannelsPerGroup))
-        }
     }
 
     /// Output rows over the whole batch (`batch * outputHeight`): the unit `run` splits work in.
