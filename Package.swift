@@ -23,6 +23,7 @@ let package = Package(
         .library(name: "SegKernels", targets: ["SegKernels"]),
         .library(name: "SegRuntime", targets: ["SegRuntime"]),
         .library(name: "SegCompiler", targets: ["SegCompiler"]),
+        .library(name: "SegCapture", targets: ["SegCapture"]),
         .executable(name: "segctl", targets: ["segctl"]),
     ],
     dependencies: [
@@ -40,6 +41,9 @@ let package = Package(
         .target(name: "SegConfig"),
         .target(name: "CImageCodecs", linkerSettings: [.linkedLibrary("turbojpeg"), .linkedLibrary("png")]),
         .target(name: "SegImageIO", dependencies: ["CImageCodecs"]),
+        .systemLibrary(name: "CV4L2"),
+        .systemLibrary(name: "CTurboJPEG"),
+        .target(name: "SegCapture", dependencies: ["SegKernels", "CV4L2", "CTurboJPEG"], swiftSettings: [.unsafeFlags(baselineFlags)]),
         .target(name: "SegRuntime", dependencies: ["SegKernels"], swiftSettings: [.unsafeFlags(baselineFlags)]),
         .target(
             name: "SegCompiler",
@@ -48,7 +52,7 @@ let package = Package(
         .executableTarget(
             name: "segctl",
             dependencies: [
-                "SegKernels", "SegKernelsBench", "SegKernelsConformance", "SegRuntime", "SegCompiler", "SegConfig", "SegImageIO",
+                "SegKernels", "SegKernelsBench", "SegKernelsConformance", "SegRuntime", "SegCompiler", "SegConfig", "SegImageIO", "SegCapture",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .target(name: "CAllocationCounter", path: "Tests/CAllocationCounter"),
@@ -57,6 +61,7 @@ let package = Package(
             dependencies: ["SegKernels", "SegKernelsConformance", "SegKernelsBench", "CAllocationCounter"]),
         .testTarget(name: "SegConfigTests", dependencies: ["SegConfig"]),
         .testTarget(name: "SegImageIOTests", dependencies: ["SegImageIO"]),
+        .testTarget(name: "SegCaptureTests", dependencies: ["SegCapture", "SegKernels", "SegKernelsConformance", "CAllocationCounter"]),
         .testTarget(name: "SegRuntimeTests", dependencies: ["SegRuntime", "CAllocationCounter"]),
         .testTarget(name: "SegCompilerTests", dependencies: ["SegCompiler", "SegRuntime", "CAllocationCounter"]),
     ]

@@ -1,36 +1,24 @@
 #!/usr/bin/env bash
-# The main job until the daemon lands: the default model (models/deeplab_lite_321.onnx, classes
-# background / person / vehicle) compiled to int8 with the default quantization config, run on the
-# PETS replay clip (opencv-doc's vtest.avi, every 10th of its 795 frames, extracted once to
-# .bench/pets/). Prints each frame's class shares, writes the masks (8-bit PNG of class ids) to
-# .bench/demo/masks/ and the frames with the mask blended over them (person dark red, vehicle green)
-# to .bench/demo/overlays/, then times one inference.
+# The main job until the daemon lands: the capture pipeline on the replay source. The PETS clip
+# (opencv-doc's vtest.avi, 768x576, made into an MJPEG sequence by scripts/make-replay-clip.sh) is
+# played at 25 fps; every frame is decoded (libjpeg-turbo, DCT-scaled), converted into the input of
+# the default model (models/deeplab_lite_321.onnx: background / person / vehicle, int8 with the
+# default quantization config) and segmented. Prints a line per frame with its class shares and
+# writes the masks (8-bit PNG of class ids) to .bench/demo/masks/ and the frames with the mask
+# blended over them (person dark red, vehicle green) to .bench/demo/overlays/.
 #
-#   scripts/demo.sh [MODEL.onnx]
+#   scripts/demo.sh [MODEL.onnx] [FRAMES]
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 MODEL=${1:-models/deeplab_lite_321.onnx}
+FRAMES=${2:-100}
 scripts/install-deps.sh
 swift build -c release --product segctl
 [ -d .bench/images/calibration ] || scripts/fetch-images.sh .bench/images
-if [ ! -f .bench/pets/vtest_0790.jpg ]; then
-  mkdir -p .bench/pets
-  .bench/venv/bin/python - <<'PY'
-import cv2
-cap = cv2.VideoCapture("/usr/share/doc/opencv-doc/examples/data/vtest.avi")
-i = 0
-while True:
-    ok, frame = cap.read()
-    if not ok:
-        break
-    if i % 10 == 0:
-        cv2.imwrite(f".bench/pets/vtest_{i:04d}.jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, 95])
-    i += 1
-PY
-fi
+scripts/make-replay-clip.sh
 rm -rf .bench/demo
-.build/release/segctl infer --model "$MODEL" --calibration .bench/images/calibration --image .bench/pets \
+.build/release/segctl capture --replay .bench/replay/vtest.mjpeg --fps 25 --once --frames "$FRAMES" \
+  --model "$MODEL" --calibration .bench/images/calibration --print-frames \
   --mask-out .bench/demo/masks --overlay-out .bench/demo/overlays
-.build/release/segctl bench --model "$MODEL" --calibration .bench/images/calibration --runs 10 | head -3
 echo "overlays: .bench/demo/overlays/*.png   masks: .bench/demo/masks/*.png"

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what a fresh Debian/Ubuntu machine lacks to build and test segd, from Debian's packages:
-# libjpeg-turbo's TurboJPEG and libpng (still images), cross compilers and qemu-user for the ARM
-# tests, python3-venv for the onnxruntime parity tests and the benchmark's peers.
+# libjpeg-turbo's TurboJPEG and libpng (still images), libv4l2 (cameras), cross compilers and
+# qemu-user for the ARM tests, python3-venv for the onnxruntime parity tests and the benchmark's
+# peers; for the system tests (Tests/System/run.sh) qemu-system-x86, busybox, cpio, v4l-utils and
+# the headers of Debian's current kernel (the guest's, to build v4l2loopback for it).
 # Swift 6.3 itself is not packaged by Debian: it must already be on PATH (swift.org toolchain).
 #
 #   scripts/install-deps.sh
@@ -18,9 +20,27 @@ command -v arm-linux-gnueabihf-gcc >/dev/null || packages+=(gcc-arm-linux-gnueab
 command -v gcc >/dev/null || packages+=(gcc)
 [ -f /usr/include/turbojpeg.h ] || packages+=(libturbojpeg0-dev)
 [ -f /usr/include/png.h ] || packages+=(libpng-dev)
+[ -f /usr/include/libv4l2.h ] || packages+=(libv4l-dev)
 python3 -c 'import venv, ensurepip' 2>/dev/null || packages+=(python3-venv)
-if [ ${#packages[@]} -gt 0 ]; then
-  echo "installing: ${packages[*]}" >&2
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${packages[@]}" >/dev/null
+
+# The system tests' packages, without their recommends (qemu's would bring a GUI). The guest kernel
+# is the one linux-image-amd64 depends on, as Tests/System/build-guest.sh finds it in apt's lists
+# (none on Ubuntu, where the system tests do not run).
+updated=""
+guest_kernel() { apt-cache depends linux-image-amd64 2>/dev/null | sed -n 's/^ *Depends: linux-image-\(.*-amd64\)$/\1/p'; }
+kernel=$(guest_kernel)
+[ -n "$kernel" ] || { $SUDO apt-get update -qq; updated=1; kernel=$(guest_kernel); }
+system=()
+command -v qemu-system-x86_64 >/dev/null || system+=(qemu-system-x86)
+dpkg -s busybox-static >/dev/null 2>&1 || system+=(busybox-static) # the guest has no libc
+command -v cpio >/dev/null || system+=(cpio)
+command -v make >/dev/null || system+=(make)
+command -v v4l2-compliance >/dev/null || system+=(v4l-utils)
+[ -z "$kernel" ] || [ -d "/usr/src/linux-headers-$kernel" ] || system+=("linux-headers-$kernel")
+
+if [ ${#packages[@]} -gt 0 ] || [ ${#system[@]} -gt 0 ]; then
+  echo "installing: ${packages[*]} ${system[*]}" >&2
+  [ -n "$updated" ] || $SUDO apt-get update -qq
+  [ ${#packages[@]} -eq 0 ] || DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${packages[@]}" >/dev/null
+  [ ${#system[@]} -eq 0 ] || DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${system[@]}" >/dev/null
 fi

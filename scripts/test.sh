@@ -10,7 +10,10 @@
 #   4. Tests/Parity/run.sh: the engine against onnxruntime (float logits, one int8 conv layer,
 #      int8-vs-float agreement on real photos);
 #   5. Tests/Models/run.sh: every shipped model (models/) loads, keeps its classes, compiles with the
-#      default config and segments held-out PETS frames as its committed expected masks.
+#      default config and segments held-out PETS frames as its committed expected masks;
+#   6. Tests/System/run.sh capture: Debian's kernel boots under qemu and segctl captures from real
+#      V4L2 drivers: vivid (YUYV, NV12, two sizes, fps honoured, unplug and re-plug) and v4l2loopback
+#      fed MJPEG frames of the PETS clip with corrupt ones among them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,3 +24,4 @@ swift test
 cross/embedded-test.sh "${EMBEDDED_CASES:-100}"
 Tests/Parity/run.sh
 Tests/Models/run.sh
+Tests/System/run.sh capture

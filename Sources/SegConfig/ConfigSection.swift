@@ -102,6 +102,12 @@ public struct SectionReader {
         value = strings
     }
 
+    /// An error about `key` of this section, at the key's line (or the section's first line when
+    /// the key is not in the file): for rules that relate several keys.
+    public func error(_ key: String, _ message: String) -> ConfigError {
+        ConfigError(key: fullKey(key), line: table[key]?.line ?? table.entries.first?.value.line ?? 0, message: message)
+    }
+
     /// Refuses the first key of the table that no `read` asked for.
     func finish() throws(ConfigError) {
         for entry in table.entries where !knownKeys.contains(entry.key) {

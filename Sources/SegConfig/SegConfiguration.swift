@@ -4,6 +4,7 @@ public struct SegConfiguration: Hashable, Sendable {
     public var model = ModelSection()
     public var engine = EngineSection()
     public var quantization = QuantizationConfig()
+    public var capture = CaptureSection()
 
     public init() {}
 
@@ -18,6 +19,7 @@ public struct SegConfiguration: Hashable, Sendable {
             try sections.read(&configuration.model)
             try sections.read(&configuration.engine)
             try sections.read(&configuration.quantization)
+            try sections.read(&configuration.capture)
             try sections.finish()
             return configuration
         } catch {

@@ -124,11 +124,11 @@ private func expectError(_ text: String, _ description: String, sourceLocation: 
         expectError("[engine.pool]\nsize = 2",
             "segd.toml line 1: engine.pool: unknown table in [engine] (known keys: threads, cache_dir)")
         expectError("[model]\npath = \"m.onnx\"\n\n[camera]\ndevice = \"/dev/video0\"",
-            "segd.toml line 4: camera: unknown section (known sections: [model], [engine], [quantization])")
+            "segd.toml line 4: camera: unknown section (known sections: [model], [engine], [quantization], [capture])")
         expectError("threads = 2\n[engine]",
-            "segd.toml line 1: threads: key outside any section (known sections: [model], [engine], [quantization])")
+            "segd.toml line 1: threads: key outside any section (known sections: [model], [engine], [quantization], [capture])")
         expectError("engine = 2", "segd.toml line 1: engine: expected a table [engine], got an integer 2")
-        expectError("[Engine]", "segd.toml line 1: Engine: unknown section (known sections: [model], [engine], [quantization])")
+        expectError("[Engine]", "segd.toml line 1: Engine: unknown section (known sections: [model], [engine], [quantization], [capture])")
     }
 
     @Test func syntaxErrorsCarryTheFileName() {
@@ -153,12 +153,56 @@ private func expectError(_ text: String, _ description: String, sourceLocation: 
             guard case .table(let t)? = table[section]?.kind else { return [] }
             return t.entries.map(\.key)
         }
-        #expect(table.entries.map(\.key) == ["model", "engine", "quantization"])
+        #expect(table.entries.map(\.key) == ["model", "engine", "quantization", "capture"])
         #expect(keys("model") == ["path"])
         #expect(keys("engine") == ["threads", "cache_dir"])
         #expect(keys("quantization") == [
             "method", "percentile", "weights", "activations", "float_layers", "calibration_dir", "calibration_count", "histogram_bins",
         ])
+        #expect(keys("capture") == [
+            "source", "device", "format", "width", "height", "fps", "buffers", "framing", "mjpeg_dct_scaling", "stall_timeout_ms",
+            "reconnect_initial_ms", "reconnect_max_ms", "replay_path", "replay_loop",
+        ])
+    }
+
+    @Test func captureSection() throws {
+        let defaults = SegConfiguration.defaults.capture
+        #expect(defaults.source == .v4l2 && defaults.device == "/dev/video0" && defaults.format == .auto)
+        #expect(defaults.width == 640 && defaults.height == 480 && defaults.fps == 30 && defaults.buffers == 4)
+        #expect(defaults.framing == .crop && defaults.mjpegDCTScaling && defaults.stallTimeoutMilliseconds == 2000)
+        #expect(defaults.reconnectInitialMilliseconds == 250 && defaults.reconnectMaximumMilliseconds == 5000)
+        #expect(defaults.replayPath == "" && defaults.replayLoop)
+        let c = try SegConfiguration.parse("""
+            [capture]
+            source = "replay"
+            device = "/dev/video2"
+            format = "mjpeg"
+            width = 1280
+            height = 720
+            fps = 7.5
+            buffers = 8
+            framing = "letterbox"
+            mjpeg_dct_scaling = false
+            stall_timeout_ms = 500
+            reconnect_initial_ms = 100
+            reconnect_max_ms = 100
+            replay_path = "clip.mjpeg"
+            replay_loop = false
+            """).capture
+        #expect(c.source == .replay && c.device == "/dev/video2" && c.format == .mjpeg && c.width == 1280 && c.height == 720)
+        #expect(c.fps == 7.5 && c.buffers == 8 && c.framing == .letterbox && !c.mjpegDCTScaling && c.stallTimeoutMilliseconds == 500)
+        #expect(c.reconnectInitialMilliseconds == 100 && c.reconnectMaximumMilliseconds == 100)
+        #expect(c.replayPath == "clip.mjpeg" && !c.replayLoop)
+        expectError("[capture]\nformat = \"h264\"",
+            #"segd.toml line 2: capture.format: expected one of "auto", "yuyv", "nv12", "mjpeg", "rgb", got "h264""#)
+        expectError("[capture]\nbuffers = 2", "segd.toml line 2: capture.buffers: must be in 4...32, got 2")
+        expectError("[capture]\nfps = 0", "segd.toml line 2: capture.fps: must be greater than 0 and at most 240, got 0")
+        expectError("[capture]\nsource = \"camera\"",
+            #"segd.toml line 2: capture.source: expected one of "v4l2", "replay", "pattern", got "camera""#)
+        expectError("[capture]\nwidth = 320\nreconnect_initial_ms = 1000\nreconnect_max_ms = 500",
+            "segd.toml line 4: capture.reconnect_max_ms: must be at least reconnect_initial_ms (1000), got 500")
+        expectError("[capture]\nreconnect_initial_ms = 9000",
+            "segd.toml line 2: capture.reconnect_max_ms: must be at least reconnect_initial_ms (9000), got 5000")
     }
 
     @Test func cacheKeyOfTheDefaults() {
