@@ -49,7 +49,7 @@ busybox depmod -b "$INITRD" "$KVER"
 cat > "$INITRD/init" <<'EOF'
 #!/bin/busybox sh
 # Mounts the host's root (9p tag hostroot, read-only) at /host with the guest's /proc, /sys, /dev
-# and a /tmp over it, so `chroot /host PROGRAM` runs a host binary against the guest kernel, and
+# and a /tmp over it (the repository, tag repo, mounted again at its path), so `chroot /host PROGRAM` runs a host binary against the guest kernel, and
 # the results share (tag results, writable) at /results; then runs the test script named by
 # segd.test= on the kernel command line (a path on the host) with busybox sh, writes its exit
 # status to /results/status and powers off. modprobe/rmmod stay busybox's with this initramfs's
@@ -66,6 +66,11 @@ mount -t proc proc /host/proc
 mount -t sysfs sys /host/sys
 mount -t devtmpfs dev /host/dev
 mount -t tmpfs tmp /host/tmp
+# The repository gets its own share (tag repo, read-only) mounted at its host path: that tmpfs would
+# hide a checkout under /tmp, where CI may clone it.
+repo=$(sed -n 's/.* segd\.repo=\([^ ]*\).*/\1/p' /proc/cmdline)
+mkdir -p "/host$repo" 2>/dev/null
+mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000,cache=loose,ro repo "/host$repo"
 test=$(sed -n 's/.* segd\.test=\([^ ]*\).*/\1/p' /proc/cmdline)
 echo "guest: up after $(cut -d' ' -f1 /proc/uptime) s, running $test"
 sh "/host$test"

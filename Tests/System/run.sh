@@ -38,9 +38,10 @@ booting=$(date +%s)
 qemu_status=0
 timeout "${SYSTEM_TEST_TIMEOUT:-600}" qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m 2048 -no-reboot \
   -kernel .system/guest/vmlinuz -initrd .system/guest/initramfs.gz \
-  -append "console=ttyS0 panic=-1 quiet segd.test=$ROOT/Tests/System/$SUITE/guest.sh" \
+  -append "console=ttyS0 panic=-1 quiet segd.repo=$ROOT segd.test=$ROOT/Tests/System/$SUITE/guest.sh" \
   -display none -monitor none -nic none -serial "file:$RESULTS/console.log" \
   -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
+  -virtfs "local,path=$ROOT,mount_tag=repo,security_model=none,readonly=on,multidevs=remap" \
   -virtfs "local,path=$RESULTS,mount_tag=results,security_model=none" || qemu_status=$?
 guest_seconds=$(($(date +%s) - booting))
 
