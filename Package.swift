@@ -24,6 +24,8 @@ let package = Package(
         .library(name: "SegRuntime", targets: ["SegRuntime"]),
         .library(name: "SegCompiler", targets: ["SegCompiler"]),
         .library(name: "SegCapture", targets: ["SegCapture"]),
+        .library(name: "SegPublish", targets: ["SegPublish"]),
+        .library(name: "SegClient", targets: ["SegClient"]),
         .executable(name: "segctl", targets: ["segctl"]),
     ],
     dependencies: [
@@ -44,6 +46,9 @@ let package = Package(
         .systemLibrary(name: "CV4L2"),
         .systemLibrary(name: "CTurboJPEG"),
         .target(name: "SegCapture", dependencies: ["SegKernels", "CV4L2", "CTurboJPEG"], swiftSettings: [.unsafeFlags(baselineFlags)]),
+        .systemLibrary(name: "CFutex"),
+        .target(name: "SegPublish", dependencies: ["CFutex"]),
+        .target(name: "SegClient", dependencies: ["SegPublish"]),
         .target(name: "SegRuntime", dependencies: ["SegKernels"], swiftSettings: [.unsafeFlags(baselineFlags)]),
         .target(
             name: "SegCompiler",
@@ -52,7 +57,7 @@ let package = Package(
         .executableTarget(
             name: "segctl",
             dependencies: [
-                "SegKernels", "SegKernelsBench", "SegKernelsConformance", "SegRuntime", "SegCompiler", "SegConfig", "SegImageIO", "SegCapture",
+                "SegKernels", "SegKernelsBench", "SegKernelsConformance", "SegRuntime", "SegCompiler", "SegConfig", "SegImageIO", "SegCapture", "SegPublish", "SegClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .target(name: "CAllocationCounter", path: "Tests/CAllocationCounter"),
@@ -61,6 +66,8 @@ let package = Package(
             dependencies: ["SegKernels", "SegKernelsConformance", "SegKernelsBench", "CAllocationCounter"]),
         .testTarget(name: "SegConfigTests", dependencies: ["SegConfig"]),
         .testTarget(name: "SegImageIOTests", dependencies: ["SegImageIO"]),
+        .testTarget(name: "SegPublishTests", dependencies: ["SegPublish", "CAllocationCounter"]),
+        .testTarget(name: "SegClientTests", dependencies: ["SegClient", "SegPublish"]),
         .testTarget(name: "SegCaptureTests", dependencies: ["SegCapture", "SegKernels", "SegKernelsConformance", "CAllocationCounter"]),
         .testTarget(name: "SegRuntimeTests", dependencies: ["SegRuntime", "CAllocationCounter"]),
         .testTarget(name: "SegCompilerTests", dependencies: ["SegCompiler", "SegRuntime", "CAllocationCounter"]),

@@ -11,7 +11,10 @@
 #      int8-vs-float agreement on real photos);
 #   5. Tests/Models/run.sh: every shipped model (models/) loads, keeps its classes, compiles with the
 #      default config and segments held-out PETS frames as its committed expected masks;
-#   6. Tests/System/run.sh capture: Debian's kernel boots under qemu and segctl captures from real
+#   6. Tests/Publish/run.sh: the shared-memory ring under a full-speed writer with Swift and C readers
+#      (no torn mask accepted in 100k frames, writer SIGKILLed and restarted), and the Python client
+#      against a real ring and a real socket server;
+#   7. Tests/System/run.sh capture: Debian's kernel boots under qemu and segctl captures from real
 #      V4L2 drivers: vivid (YUYV, NV12, two sizes, fps honoured, unplug and re-plug) and v4l2loopback
 #      fed MJPEG frames of the PETS clip with corrupt ones among them.
 set -euo pipefail
@@ -24,4 +27,5 @@ swift test
 cross/embedded-test.sh "${EMBEDDED_CASES:-100}"
 Tests/Parity/run.sh
 Tests/Models/run.sh
+Tests/Publish/run.sh
 Tests/System/run.sh capture

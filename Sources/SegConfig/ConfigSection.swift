@@ -102,6 +102,26 @@ public struct SectionReader {
         value = strings
     }
 
+    /// An array of distinct integers, each within `range`.
+    public mutating func read(_ key: String, into value: inout [Int], in range: ClosedRange<Int>) throws(ConfigError) {
+        guard let found = lookUp(key) else { return }
+        guard case .array(let elements) = found.kind else { throw wrongType(key, found, expected: "an array of integers") }
+        var numbers: [Int] = []
+        for (index, element) in elements.enumerated() {
+            let elementKey = "\(key)[\(index)]"
+            guard case .integer(let number) = element.kind else { throw wrongType(elementKey, element, expected: "an integer") }
+            guard number >= Int64(range.lowerBound) && number <= Int64(range.upperBound) else {
+                throw ConfigError(
+                    key: fullKey(elementKey), line: element.line, message: "must be in \(range.lowerBound)...\(range.upperBound), got \(number)")
+            }
+            if let first = numbers.firstIndex(of: Int(number)) {
+                throw ConfigError(key: fullKey(elementKey), line: element.line, message: "\(number) is already listed at index \(first)")
+            }
+            numbers.append(Int(number))
+        }
+        value = numbers
+    }
+
     /// An error about `key` of this section, at the key's line (or the section's first line when
     /// the key is not in the file): for rules that relate several keys.
     public func error(_ key: String, _ message: String) -> ConfigError {

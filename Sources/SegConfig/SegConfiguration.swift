@@ -5,6 +5,7 @@ public struct SegConfiguration: Hashable, Sendable {
     public var engine = EngineSection()
     public var quantization = QuantizationConfig()
     public var capture = CaptureSection()
+    public var publish = PublishSection()
 
     public init() {}
 
@@ -20,6 +21,7 @@ public struct SegConfiguration: Hashable, Sendable {
             try sections.read(&configuration.engine)
             try sections.read(&configuration.quantization)
             try sections.read(&configuration.capture)
+            try sections.read(&configuration.publish)
             try sections.finish()
             return configuration
         } catch {

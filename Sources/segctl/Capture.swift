@@ -5,6 +5,7 @@ import SegCompiler
 import SegConfig
 import SegImageIO
 import SegKernels
+import SegPublish
 import SegRuntime
 
 struct Capture: ParsableCommand {
@@ -39,12 +40,16 @@ struct Capture: ParsableCommand {
         "With --model and an MJPEG source: write each frame with its mask blended over the part the model saw (FRAME.png).",
         discussion: "Keeps a copy of every JPEG frame for this; the capture path itself copies nothing."))
     var overlayOut: String?
+    @Flag(help: "With --model: publish every mask to the ring and the socket of [publish].") var publish = false
+    @Option(help: "With --publish: the ring file (publish.ring_path; \"\" for none).") var ring: String?
+    @Option(help: "With --publish: the subscriber socket (publish.socket_path; \"\" for none).") var socket: String?
     @Flag(help: "Print a line per frame.") var printFrames = false
     @Flag(help: "Print one JSON object at the end.") var json = false
 
     func validate() throws {
         guard frames != nil || duration != nil else { throw ValidationError("give --frames N or --duration SECONDS") }
-        if (maskOut != nil || overlayOut != nil) && model == nil { throw ValidationError("--mask-out and --overlay-out need --model") }
+        if (maskOut != nil || overlayOut != nil || publish) && model == nil { throw ValidationError("--mask-out, --overlay-out and --publish need --model") }
+        if (ring != nil || socket != nil) && !publish { throw ValidationError("--ring and --socket go with --publish") }
     }
 
     func run() throws {
@@ -80,6 +85,16 @@ struct Capture: ParsableCommand {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         }
         var jpeg: [UInt8] = []
+        var publishing = configuration.publish
+        if let ring { publishing.ringPath = ring }
+        if let socket { publishing.socketPath = socket }
+        let outlets = try compiled.flatMap { compiled -> MaskOutlets? in
+            guard publish else { return nil }
+            let program = compiled.program, dims = program.tensors[program.mask].dims
+            let model = PublishedModel(modelID: program.modelName, classNames: program.classNames, maskWidth: dims.width, maskHeight: dims.height)
+            return try MaskOutlets(publishing, model: model) { note("segctl: \($0)") }
+        }
+        defer { outlets?.close() }
 
         let limit = frames ?? Int.max
         let start = monotonicNanoseconds()
@@ -110,7 +125,10 @@ struct Capture: ParsableCommand {
                 ended = true
                 break
             }
-            guard delivered else { continue }
+            guard delivered else {
+                outlets?.idle()
+                continue
+            }
             guard accepted else {
                 // Every corrupt frame up to 10, then every 100th: a camera sending garbage must
                 // not flood the log.
@@ -128,10 +146,18 @@ struct Capture: ParsableCommand {
             if let pool, let executor, let program = compiled?.program {
                 let t0 = monotonicNanoseconds()
                 pool.run()
-                inferMilliseconds.append(Double(monotonicNanoseconds() - t0) / 1e6)
-                latencyMilliseconds.append(Double(monotonicNanoseconds() - timestamp) / 1e6)
+                let inferNanoseconds = monotonicNanoseconds() - t0
                 let dims = program.tensors[program.mask].dims
                 let mask = UnsafeBufferPointer(start: executor.mask, count: dims.elementCount)
+                if let outlets {
+                    let info = MaskFrameInfo(
+                        frameNumber: UInt64(converted), captureTimestampNanoseconds: timestamp, inferenceNanoseconds: inferNanoseconds,
+                        width: dims.width, height: dims.height, classCount: program.classNames.count)
+                    outlets.publish(mask: UnsafeRawBufferPointer(mask), info: info)
+                    outlets.figures.setDrops(source.statistics.dropped + corruptBefore + converter.corruptFrames)
+                }
+                inferMilliseconds.append(Double(inferNanoseconds) / 1e6)
+                latencyMilliseconds.append(Double(monotonicNanoseconds() - timestamp) / 1e6)
                 line += " infer \(rounded(inferMilliseconds.last!)) ms " + classShares(mask, names: program.classNames)
                 if let maskOut {
                     let png = try ImageCodecs.encodePNG(Array(mask), width: dims.width, height: dims.height, channels: 1)
@@ -157,6 +183,9 @@ struct Capture: ParsableCommand {
             "convert_ms_p50": percentile(convertMilliseconds, 0.5), "convert_ms_p99": percentile(convertMilliseconds, 0.99),
             "dct_scale": converter.decodeScale.description, "ended": ended, "events": events,
         ]
+        if let server = outlets?.server {
+            summary["subscribers_accepted"] = server.statistics.accepted
+        }
         if !inferMilliseconds.isEmpty {
             summary["infer_ms_p50"] = percentile(inferMilliseconds, 0.5)
             summary["latency_ms_p50"] = percentile(latencyMilliseconds, 0.5)

@@ -124,11 +124,11 @@ private func expectError(_ text: String, _ description: String, sourceLocation: 
         expectError("[engine.pool]\nsize = 2",
             "segd.toml line 1: engine.pool: unknown table in [engine] (known keys: threads, cache_dir)")
         expectError("[model]\npath = \"m.onnx\"\n\n[camera]\ndevice = \"/dev/video0\"",
-            "segd.toml line 4: camera: unknown section (known sections: [model], [engine], [quantization], [capture])")
+            "segd.toml line 4: camera: unknown section (known sections: [model], [engine], [quantization], [capture], [publish])")
         expectError("threads = 2\n[engine]",
-            "segd.toml line 1: threads: key outside any section (known sections: [model], [engine], [quantization], [capture])")
+            "segd.toml line 1: threads: key outside any section (known sections: [model], [engine], [quantization], [capture], [publish])")
         expectError("engine = 2", "segd.toml line 1: engine: expected a table [engine], got an integer 2")
-        expectError("[Engine]", "segd.toml line 1: Engine: unknown section (known sections: [model], [engine], [quantization], [capture])")
+        expectError("[Engine]", "segd.toml line 1: Engine: unknown section (known sections: [model], [engine], [quantization], [capture], [publish])")
     }
 
     @Test func syntaxErrorsCarryTheFileName() {
@@ -153,7 +153,7 @@ private func expectError(_ text: String, _ description: String, sourceLocation: 
             guard case .table(let t)? = table[section]?.kind else { return [] }
             return t.entries.map(\.key)
         }
-        #expect(table.entries.map(\.key) == ["model", "engine", "quantization", "capture"])
+        #expect(table.entries.map(\.key) == ["model", "engine", "quantization", "capture", "publish"])
         #expect(keys("model") == ["path"])
         #expect(keys("engine") == ["threads", "cache_dir"])
         #expect(keys("quantization") == [
@@ -163,6 +163,37 @@ private func expectError(_ text: String, _ description: String, sourceLocation: 
             "source", "device", "format", "width", "height", "fps", "buffers", "framing", "mjpeg_dct_scaling", "stall_timeout_ms",
             "reconnect_initial_ms", "reconnect_max_ms", "replay_path", "replay_loop",
         ])
+        #expect(keys("publish") == [
+            "ring_path", "ring_slots", "socket_path", "socket_mode", "socket_group", "allowed_uids", "allowed_gids", "subscriber_queue",
+            "subscriber_timeout_ms",
+        ])
+    }
+
+    @Test func publishSection() throws {
+        let defaults = SegConfiguration.defaults.publish
+        #expect(defaults.ringPath == "/run/segd/masks.ring" && defaults.ringSlots == 4 && defaults.socketPath == "/run/segd/segd.sock")
+        #expect(defaults.socketMode == 0o660 && defaults.socketGroup == "" && defaults.allowedUIDs == [] && defaults.allowedGIDs == [])
+        #expect(defaults.subscriberQueue == 4 && defaults.subscriberTimeoutMilliseconds == 5000)
+        let p = try SegConfiguration.parse("""
+            [publish]
+            ring_path = ""
+            ring_slots = 8
+            socket_path = "/tmp/s.sock"
+            socket_mode = "0600"
+            socket_group = "video"
+            allowed_uids = [0, 1000]
+            allowed_gids = [44]
+            subscriber_queue = 2
+            subscriber_timeout_ms = 250
+            """).publish
+        #expect(p.ringPath == "" && p.ringSlots == 8 && p.socketPath == "/tmp/s.sock" && p.socketMode == 0o600 && p.socketGroup == "video")
+        #expect(p.allowedUIDs == [0, 1000] && p.allowedGIDs == [44] && p.subscriberQueue == 2 && p.subscriberTimeoutMilliseconds == 250)
+        expectError("[publish]\nsocket_mode = \"0968\"", #"segd.toml line 2: publish.socket_mode: must be octal permissions such as "0660", got "0968""#)
+        expectError("[publish]\nsocket_mode = 660", "segd.toml line 2: publish.socket_mode: expected a string, got an integer 660")
+        expectError("[publish]\nallowed_uids = [1, \"root\"]", #"segd.toml line 2: publish.allowed_uids[1]: expected an integer, got a string "root""#)
+        expectError("[publish]\nallowed_uids = [7, 7]", "segd.toml line 2: publish.allowed_uids[1]: 7 is already listed at index 0")
+        expectError("[publish]\nallowed_gids = [-1]", "segd.toml line 2: publish.allowed_gids[0]: must be in 0...4294967294, got -1")
+        expectError("[publish]\nring_slots = 1", "segd.toml line 2: publish.ring_slots: must be in 2...64, got 1")
     }
 
     @Test func captureSection() throws {
