@@ -4,16 +4,28 @@ import PackageDescription
 // The dot-product micro-kernels are compiled for the extension they use (Armv8.2 DotProd on
 // aarch64, AVX-512 VNNI on x86_64); SegKernels calls them only after a run-time CPU check, so the
 // rest of the library keeps the baseline of the host architecture.
+// The manifest is compiled for and run on the build machine, so `#if arch` would describe the host
+// even in a cross build; cross/build-segd.sh names the target's architecture in SEGD_TARGET_ARCH.
 #if arch(x86_64)
-let dotProductFlags = ["-Xcc", "-mavx512f", "-Xcc", "-mavx512bw", "-Xcc", "-mavx512vl", "-Xcc", "-mavx512vnni"]
-let baselineFlags = ["-Xcc", "-march=x86-64-v3"]
+let hostArch = "x86_64"
 #elseif arch(arm64)
-let dotProductFlags = ["-Xcc", "-march=armv8-a+dotprod"]
-let baselineFlags: [String] = []
+let hostArch = "aarch64"
 #else
-let dotProductFlags: [String] = []
-let baselineFlags: [String] = []
+let hostArch = "other"
 #endif
+let dotProductFlags: [String]
+let baselineFlags: [String]
+switch Context.environment["SEGD_TARGET_ARCH"] ?? hostArch {
+case "x86_64":
+    dotProductFlags = ["-Xcc", "-mavx512f", "-Xcc", "-mavx512bw", "-Xcc", "-mavx512vl", "-Xcc", "-mavx512vnni"]
+    baselineFlags = ["-Xcc", "-march=x86-64-v3"]
+case "aarch64":
+    dotProductFlags = ["-Xcc", "-march=armv8-a+dotprod"]
+    baselineFlags = []
+default:
+    dotProductFlags = []
+    baselineFlags = []
+}
 
 let kernelSettings: [SwiftSetting] = [.enableExperimentalFeature("BuiltinModule"), .unsafeFlags(baselineFlags)]
 
@@ -27,6 +39,7 @@ let package = Package(
         .library(name: "SegPublish", targets: ["SegPublish"]),
         .library(name: "SegClient", targets: ["SegClient"]),
         .executable(name: "segctl", targets: ["segctl"]),
+        .executable(name: "segd", targets: ["segd"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
@@ -49,6 +62,8 @@ let package = Package(
         .systemLibrary(name: "CFutex"),
         .target(name: "SegPublish", dependencies: ["CFutex"]),
         .target(name: "SegClient", dependencies: ["SegPublish"]),
+        .target(name: "SegDaemon", dependencies: ["SegCapture", "SegPublish", "SegCompiler", "SegRuntime", "SegConfig", "SegKernels"]),
+        .executableTarget(name: "segd", dependencies: ["SegDaemon"]),
         .target(name: "SegRuntime", dependencies: ["SegKernels"], swiftSettings: [.unsafeFlags(baselineFlags)]),
         .target(
             name: "SegCompiler",
@@ -57,7 +72,7 @@ let package = Package(
         .executableTarget(
             name: "segctl",
             dependencies: [
-                "SegKernels", "SegKernelsBench", "SegKernelsConformance", "SegRuntime", "SegCompiler", "SegConfig", "SegImageIO", "SegCapture", "SegPublish", "SegClient",
+                "SegKernels", "SegKernelsBench", "SegKernelsConformance", "SegRuntime", "SegCompiler", "SegConfig", "SegImageIO", "SegCapture", "SegPublish", "SegClient", "SegDaemon",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .target(name: "CAllocationCounter", path: "Tests/CAllocationCounter"),
@@ -66,6 +81,7 @@ let package = Package(
             dependencies: ["SegKernels", "SegKernelsConformance", "SegKernelsBench", "CAllocationCounter"]),
         .testTarget(name: "SegConfigTests", dependencies: ["SegConfig"]),
         .testTarget(name: "SegImageIOTests", dependencies: ["SegImageIO"]),
+        .testTarget(name: "SegDaemonTests", dependencies: ["SegDaemon", "SegPublish"]),
         .testTarget(name: "SegPublishTests", dependencies: ["SegPublish", "CAllocationCounter"]),
         .testTarget(name: "SegClientTests", dependencies: ["SegClient", "SegPublish"]),
         .testTarget(name: "SegCaptureTests", dependencies: ["SegCapture", "SegKernels", "SegKernelsConformance", "CAllocationCounter"]),

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SegCapture
 import SegCompiler
+import SegDaemon
 import SegImageIO
 import SegKernels
 import SegRuntime

@@ -3,6 +3,7 @@ import Foundation
 import SegCapture
 import SegCompiler
 import SegConfig
+import SegDaemon
 import SegImageIO
 import SegKernels
 import SegPublish
@@ -90,9 +91,7 @@ struct Capture: ParsableCommand {
         if let socket { publishing.socketPath = socket }
         let outlets = try compiled.flatMap { compiled -> MaskOutlets? in
             guard publish else { return nil }
-            let program = compiled.program, dims = program.tensors[program.mask].dims
-            let model = PublishedModel(modelID: program.modelName, classNames: program.classNames, maskWidth: dims.width, maskHeight: dims.height)
-            return try MaskOutlets(publishing, model: model) { note("segctl: \($0)") }
+            return try MaskOutlets(publishing, model: publishedModel(compiled.program), serverName: "segctl capture") { note("segctl: \($0)") }
         }
         defer { outlets?.close() }
 
@@ -253,42 +252,6 @@ func overlayImage(jpeg: [UInt8], mask: [UInt8], maskWidth: Int, maskHeight: Int,
         for x in 0..<w { inside[y * w + x] = mask[(y0 + y) * maskWidth + x0 + x] }
     }
     return MaskOverlay.render(image: seen, mask: inside, maskWidth: w, maskHeight: h)
-}
-
-/// `[capture]` in SegCapture's terms.
-func frameSourceSettings(_ section: CaptureSection) throws -> FrameSourceSettings {
-    let kind: FrameSourceSettings.Kind
-    switch section.source {
-    case .v4l2:
-        let request = CaptureRequest(
-            encoding: RequestedEncoding(rawValue: section.format.rawValue)!, width: section.width, height: section.height, fps: section.fps)
-        kind = .v4l2(device: section.device, request: request, buffers: section.buffers)
-    case .replay:
-        guard !section.replayPath.isEmpty else { throw ValidationError("source replay needs capture.replay_path (or --replay PATH)") }
-        kind = .replay(path: section.replayPath, fps: section.fps, loop: section.replayLoop)
-    case .pattern:
-        let format: CaptureFormat = switch section.format {
-        case .auto, .yuyv: .yuyv
-        case .nv12: .nv12
-        case .rgb: .rgb24
-        case .mjpeg: throw ValidationError("the pattern source makes yuyv, nv12 or rgb frames, not mjpeg")
-        }
-        kind = .pattern(format: format, width: section.width, height: section.height, fps: section.fps)
-    }
-    return FrameSourceSettings(
-        kind: kind, stallMilliseconds: section.stallTimeoutMilliseconds,
-        backoff: ReconnectBackoff(initialMilliseconds: section.reconnectInitialMilliseconds, maximumMilliseconds: section.reconnectMaximumMilliseconds))
-}
-
-/// The model's input as the camera conversion fills it: size, channel order, normalization and
-/// int8 quantization from the compiled program.
-func modelInputLayout(_ program: NetworkProgram) throws -> ModelInputLayout {
-    let tensor = program.tensors[program.input]
-    guard program.mean.count == 3, program.std.count == 3 else { throw ValidationError("the model's input is not an RGB image") }
-    let normalization = PixelNormalization(
-        mean: SIMD3(Double(program.mean[0]), Double(program.mean[1]), Double(program.mean[2])),
-        std: SIMD3(Double(program.std[0]), Double(program.std[1]), Double(program.std[2])), scale: tensor.scale, zeroPoint: tensor.zeroPoint)
-    return ModelInputLayout(width: tensor.dims.width, height: tensor.dims.height, channelOrder: .rgb, normalization: normalization)
 }
 
 /// `name share%` for each class present in the mask.
