@@ -15,6 +15,12 @@ final class ReplayClip {
     /// What owns `base`: a `MappedFile` or an `AlignedBuffer`.
     private let storage: AnyObject
 
+    /// Says a frame's bytes will not be read again soon: a mapped clip's pages go back to the page
+    /// cache, so that the resident memory of a long clip stays one frame, not the whole file.
+    func release(_ range: Range<Int>) {
+        (storage as? MappedFile)?.release(range)
+    }
+
     /// Opens and indexes `path`.
     /// - Throws: `CaptureError.unusable` naming the file and what is wrong with it.
     init(path: String) throws(CaptureError) {
@@ -47,12 +53,18 @@ final class ReplayClip {
             storage = mapped
             base = UnsafeRawPointer(mapped.pointer)
             let bytes = UnsafeRawBufferPointer(start: base, count: length)
-            var offset = 0
+            var offset = 0, released = 0
             while let image = JPEGBoundaries.nextImage(in: bytes, from: offset) {
                 images.append((image, "frame \(images.count) of \(path)"))
                 offset = image.range.upperBound
+                // Indexing reads the whole file once; keep only the last few MB of it resident.
+                if offset - released > 4 << 20 {
+                    mapped.release(released..<offset)
+                    released = offset
+                }
             }
             guard !images.isEmpty else { throw CaptureError.unusable(device: path, reason: "holds no JPEG frames") }
+            mapped.release(released..<length)
         }
         let first = images[0].image
         if let other = images.first(where: { $0.image.width != first.width || $0.image.height != first.height }) {
@@ -128,4 +140,13 @@ private final class MappedFile {
     }
 
     deinit { munmap(pointer, length) }
+
+    /// Drops the whole pages inside `range` from this process's resident set (MADV_DONTNEED on a
+    /// read-only file mapping: the next access reads them from the page cache again).
+    func release(_ range: Range<Int>) {
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let start = (range.lowerBound + page - 1) / page * page, end = range.upperBound / page * page
+        guard end > start else { return }
+        _ = madvise(pointer + start, end - start, MADV_DONTNEED)
+    }
 }

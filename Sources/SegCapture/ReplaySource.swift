@@ -51,6 +51,7 @@ public final class ReplaySource: FrameSource {
         next &+= 1
         let bytes = UnsafeRawBufferPointer(start: clip.base + range.lowerBound, count: range.count)
         consume(CapturedFrame(format: format, bytes: bytes, sequence: sequence, timestampNanoseconds: timestamp))
+        clip.release(range)
         sequence &+= 1
         statistics.frames &+= 1
         return true

@@ -76,7 +76,7 @@ public final class Daemon {
                 }
                 lastWatchdog = now
             }
-            if now &- lastStatus >= 2_000_000_000 {
+            if notifier.isActive && now &- lastStatus >= 2_000_000_000 {
                 notifier.notify("STATUS=\(statusLine())")
                 lastStatus = now
             }
