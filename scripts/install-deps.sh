@@ -3,7 +3,8 @@
 # libjpeg-turbo's TurboJPEG and libpng (still images), libv4l2 (cameras), cross compilers and
 # qemu-user for the ARM tests, python3-venv for the onnxruntime parity tests and the benchmark's
 # peers; for the system tests (Tests/System/run.sh) qemu-system-x86, busybox, cpio, v4l-utils and
-# the headers of Debian's current kernel (the guest's, to build v4l2loopback for it).
+# the headers of Debian's current kernel (the guest's, to build v4l2loopback for it), debootstrap
+# and e2fsprogs (the systemd guest's image) and systemd (systemd-analyze for the unit checks).
 # Swift 6.3 itself is not packaged by Debian: it must already be on PATH (swift.org toolchain).
 #
 #   scripts/install-deps.sh
@@ -36,6 +37,9 @@ dpkg -s busybox-static >/dev/null 2>&1 || system+=(busybox-static) # the guest h
 command -v cpio >/dev/null || system+=(cpio)
 command -v make >/dev/null || system+=(make)
 command -v v4l2-compliance >/dev/null || system+=(v4l-utils)
+command -v debootstrap >/dev/null || system+=(debootstrap)
+command -v mkfs.ext4 >/dev/null || system+=(e2fsprogs)
+command -v systemd-analyze >/dev/null || system+=(systemd)
 [ -z "$kernel" ] || [ -d "/usr/src/linux-headers-$kernel" ] || system+=("linux-headers-$kernel")
 
 if [ ${#packages[@]} -gt 0 ] || [ ${#system[@]} -gt 0 ]; then

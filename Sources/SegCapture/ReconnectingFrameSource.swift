@@ -58,6 +58,7 @@ public final class ReconnectingFrameSource: FrameSource {
     private var nextAttemptNanoseconds: UInt64 = 0
     private var delayMilliseconds: Int
     private var attempts = 0
+    private var closed = false
 
     /// Opens the source once; a failure here is thrown (the caller decides whether to wait for
     /// a camera that is missing at start).
@@ -90,10 +91,19 @@ public final class ReconnectingFrameSource: FrameSource {
         return total
     }
 
-    /// Whether the inner source is open (false while reconnecting).
+    /// Whether the inner source is open (false while reconnecting or closed).
     public var isConnected: Bool { inner != nil }
 
+    /// Closes the inner source now (a camera is free for another opener at once) instead of when
+    /// this object goes; `nextFrame` must not be called afterwards.
+    public func close() {
+        if let inner { closedStatistics.add(inner.statistics) }
+        inner = nil
+        closed = true
+    }
+
     public func nextFrame(timeoutMilliseconds: Int, _ consume: (CapturedFrame) -> Void) throws(CaptureError) -> Bool {
+        precondition(!closed, "nextFrame after close")
         guard let source = inner else {
             try reconnect(waitingAtMost: timeoutMilliseconds)
             return false

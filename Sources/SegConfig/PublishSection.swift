@@ -7,9 +7,9 @@ public struct PublishSection: ConfigSection, Hashable {
     public var ringPath = "/run/segd/masks.ring"
     /// `ring_slots`: masks the ring holds, 2...64 (default 4).
     public var ringSlots = 4
-    /// `socket_path`: the subscriber socket (default "/run/segd/segd.sock"). Empty: no socket
+    /// `socket_path`: the subscriber socket (default "/run/segd.sock"). Empty: no socket
     /// (unless systemd passes one).
-    public var socketPath = "/run/segd/segd.sock"
+    public var socketPath = "/run/segd.sock"
     /// `socket_mode`: the socket file's permissions, octal digits as a string (default "0660").
     public var socketMode = 0o660
     /// `socket_group`: group owning the socket file, a name or a number (default "": the

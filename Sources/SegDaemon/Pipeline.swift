@@ -62,12 +62,14 @@ final class Pipeline: @unchecked Sendable {
         ]
     }
 
-    /// Stops both threads and waits for them. Idempotent.
+    /// Stops both threads, waits for them and closes the camera, so that the next pipeline can
+    /// open it. Idempotent.
     func stop() {
         stopping.store(true, ordering: .releasing)
         mailbox.close()
         for thread in threads { thread.join() }
         threads = []
+        source.close()
     }
 
     var outcome: Outcome { outcomeState.withLock { $0 } }

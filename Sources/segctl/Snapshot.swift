@@ -13,7 +13,7 @@ struct Snapshot: ParsableCommand {
             scaled to the photo's size.
             """)
 
-    @Option(help: "The daemon's socket.") var socket = "/run/segd/segd.sock"
+    @Option(help: "The daemon's socket.") var socket = "/run/segd.sock"
     @Option(help: "Palette PNG to write.") var out: String
     @Option(help: "A frame image (JPEG or PNG) to draw the mask over.") var overlayFrame: String?
     @Option(help: "Overlay PNG to write (with --overlay-frame).") var overlayOut: String?

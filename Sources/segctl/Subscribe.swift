@@ -14,7 +14,7 @@ struct Subscribe: ParsableCommand {
             an 8-bit grey PNG of class ids (frame-NNNNNNNN.png). --status prints the server's status and exits.
             """)
 
-    @Option(help: "The daemon's socket.") var socket = "/run/segd/segd.sock"
+    @Option(help: "The daemon's socket.") var socket = "/run/segd.sock"
     @Option(help: "Receive every Nth frame.") var every = 1
     @Flag(help: "Ask for run-length encoded masks.") var rle = false
     @Option(help: "Nearest-neighbour downscale factor, 1...8.") var downscale = 1

@@ -171,7 +171,7 @@ private func expectError(_ text: String, _ description: String, sourceLocation: 
 
     @Test func publishSection() throws {
         let defaults = SegConfiguration.defaults.publish
-        #expect(defaults.ringPath == "/run/segd/masks.ring" && defaults.ringSlots == 4 && defaults.socketPath == "/run/segd/segd.sock")
+        #expect(defaults.ringPath == "/run/segd/masks.ring" && defaults.ringSlots == 4 && defaults.socketPath == "/run/segd.sock")
         #expect(defaults.socketMode == 0o660 && defaults.socketGroup == "" && defaults.allowedUIDs == [] && defaults.allowedGIDs == [])
         #expect(defaults.subscriberQueue == 4 && defaults.subscriberTimeoutMilliseconds == 5000)
         let p = try SegConfiguration.parse("""

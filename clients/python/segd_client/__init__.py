@@ -3,7 +3,7 @@
 * :class:`RingReader` maps ``/run/segd/masks.ring`` (docs/shm-ring.md) and returns consistent
   copies (:meth:`~RingReader.latest`, :meth:`~RingReader.next`, :meth:`~RingReader.read_into`)
   or zero-copy views (:meth:`~RingReader.view`) of the newest masks.
-* :class:`Subscriber` connects to ``/run/segd/segd.sock`` (docs/protocol.md) and receives every
+* :class:`Subscriber` connects to ``/run/segd.sock`` (docs/protocol.md) and receives every
   N-th mask, raw or run-length encoded, optionally downscaled, plus the server's status.
 """
 

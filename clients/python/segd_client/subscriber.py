@@ -15,7 +15,7 @@ from .errors import ConnectionClosed, ProtocolError, ServerError
 from .frame import ModelInfo, SubscriberFrame
 from .protocol import Encoding, Hello, MessageType, Status
 
-DEFAULT_SOCKET = "/run/segd/segd.sock"
+DEFAULT_SOCKET = "/run/segd.sock"
 
 
 class _Default:
@@ -33,7 +33,7 @@ class Subscriber:
     protocol version. Frames come only after :meth:`subscribe`.
 
     Args:
-        socket_path: the server's Unix socket (``/run/segd/segd.sock`` by default).
+        socket_path: the server's Unix socket (``/run/segd.sock`` by default).
         timeout: seconds to wait for the connection and Hello, and the default wait of
             :meth:`status` and :meth:`recv_frame` (None: wait forever).
 
