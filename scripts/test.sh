@@ -14,9 +14,7 @@
 #   6. Tests/Publish/run.sh: the shared-memory ring under a full-speed writer with Swift and C readers
 #      (no torn mask accepted in 100k frames, writer SIGKILLed and restarted), and the Python client
 #      against a real ring and a real socket server;
-#   7. Tests/System/run.sh capture
-systemd/check-units.sh
-Tests/System/run.sh systemd: Debian's kernel boots under qemu and segctl captures from real
+#   7. Tests/System/run.sh capture: Debian's kernel boots under qemu and segctl captures from real
 #      V4L2 drivers: vivid (YUYV, NV12, two sizes, fps honoured, unplug and re-plug) and v4l2loopback
 #      fed MJPEG frames of the PETS clip with corrupt ones among them;
 #   8. systemd/check-units.sh (systemd-analyze verify prints nothing, security score <= 1.0) and
