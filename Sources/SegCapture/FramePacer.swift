@@ -37,7 +37,8 @@ struct FramePacer {
         return released
     }
 
-    private static func sleep(until nanoseconds: UInt64) {
+    /// Sleeps until CLOCK_MONOTONIC reads `nanoseconds`.
+    static func sleep(until nanoseconds: UInt64) {
         var time = timespec(tv_sec: Int(nanoseconds / 1_000_000_000), tv_nsec: Int(nanoseconds % 1_000_000_000))
         // Signals interrupt the sleep; the absolute deadline makes resuming exact.
         while clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &time, nil) == EINTR {}

@@ -139,7 +139,7 @@ public final class ReconnectingFrameSource: FrameSource {
         let now = monotonicNanoseconds()
         if now < nextAttemptNanoseconds {
             let wait = min(nextAttemptNanoseconds - now, UInt64(max(0, timeoutMilliseconds)) &* 1_000_000)
-            sleepNanoseconds(wait)
+            FramePacer.sleep(until: now &+ wait)
             ownStatistics.timeouts += 1
             if monotonicNanoseconds() < nextAttemptNanoseconds { return }
         }
@@ -170,11 +170,4 @@ extension CaptureStatistics {
         timeouts += other.timeouts
         reconnects += other.reconnects
     }
-}
-
-/// Sleeps on CLOCK_MONOTONIC, resuming after signals.
-func sleepNanoseconds(_ duration: UInt64) {
-    var request = timespec(tv_sec: Int(duration / 1_000_000_000), tv_nsec: Int(duration % 1_000_000_000))
-    var remaining = timespec()
-    while clock_nanosleep(CLOCK_MONOTONIC, 0, &request, &remaining) == EINTR { request = remaining }
 }

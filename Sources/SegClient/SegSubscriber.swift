@@ -131,7 +131,7 @@ public final class SegSubscriber {
     }
 
     private static func wait(_ socket: SocketDescriptor, for events: Int16, deadline: UInt64, waitingFor what: String) throws(SubscriberError) {
-        let now = socketClockNanoseconds()
+        let now = PublishClock.monotonicNanoseconds()
         guard now < deadline else { throw SubscriberError.timedOut(waitingFor: what) }
         let milliseconds = Int32(clamping: (deadline - now + 999_999) / 1_000_000)
         do throws(SocketError) {
@@ -153,6 +153,6 @@ public final class SegSubscriber {
 
     private static func deadline(_ seconds: Double) -> UInt64 {
         precondition(seconds >= 0, "timeouts are not negative")
-        return socketClockNanoseconds() &+ UInt64(min(seconds, 1e6) * 1e9)
+        return PublishClock.monotonicNanoseconds() &+ UInt64(min(seconds, 1e6) * 1e9)
     }
 }

@@ -96,7 +96,7 @@ public final class PipelineFigures: Sendable {
 }
 
 /// The `fraction` percentile (nearest rank) of `values`; 0 when empty.
-func percentile(_ values: [Double], _ fraction: Double) -> Double {
+public func percentile(_ values: [Double], _ fraction: Double) -> Double {
     guard !values.isEmpty else { return 0 }
     let sorted = values.sorted()
     let rank = Int((Double(sorted.count) * fraction).rounded(.up))

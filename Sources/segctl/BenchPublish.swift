@@ -84,16 +84,16 @@ struct BenchPublish: ParsableCommand {
         let period = UInt64(1e9 / fps)
         var times: [Double] = []
         times.reserveCapacity(frames)
-        let start = socketClockNanoseconds()
+        let start = PublishClock.monotonicNanoseconds()
         for frame in 0..<frames {
             let due = start + UInt64(frame) * period
-            let now = socketClockNanoseconds()
+            let now = PublishClock.monotonicNanoseconds()
             if due > now { usleep(UInt32((due - now) / 1000)) }
-            let info = MaskFrameInfo(frameNumber: UInt64(frame), captureTimestampNanoseconds: socketClockNanoseconds(), inferenceNanoseconds: 15_000_000, width: width, height: height, classCount: 21)
+            let info = MaskFrameInfo(frameNumber: UInt64(frame), captureTimestampNanoseconds: PublishClock.monotonicNanoseconds(), inferenceNanoseconds: 15_000_000, width: width, height: height, classCount: 21)
             let mask = masks[frame % masks.count]
-            let before = socketClockNanoseconds()
+            let before = PublishClock.monotonicNanoseconds()
             mask.withUnsafeBytes { server.publish(mask: $0, info: info) }
-            times.append(Double(socketClockNanoseconds() - before) / 1000)
+            times.append(Double(PublishClock.monotonicNanoseconds() - before) / 1000)
         }
         let sorted = times.sorted()
         return (sorted[sorted.count / 2], times.reduce(0, +) / Double(times.count), sorted[min(sorted.count - 1, sorted.count * 99 / 100)], frames)

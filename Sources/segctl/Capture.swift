@@ -264,13 +264,5 @@ func classShares(_ mask: UnsafeBufferPointer<UInt8>, names: [String]) -> String 
     }.joined(separator: " ")
 }
 
-/// The `fraction` percentile (nearest rank) of `values`; 0 when empty.
-func percentile(_ values: [Double], _ fraction: Double) -> Double {
-    guard !values.isEmpty else { return 0 }
-    let sorted = values.sorted()
-    let rank = Int((Double(sorted.count) * fraction).rounded(.up))
-    return sorted[min(sorted.count, max(1, rank)) - 1]
-}
-
 /// Two decimals, for logs.
 func rounded(_ value: Double) -> Double { (value * 100).rounded() / 100 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SegDaemon
 import SegPublish
 
 struct Ring: ParsableCommand {

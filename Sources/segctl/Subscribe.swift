@@ -44,7 +44,7 @@ struct Subscribe: ParsableCommand {
         while frames.map({ received < $0 }) ?? true {
             let frame = try subscriber.nextFrame(timeoutSeconds: timeout)
             received += 1
-            let latencyMs = Double(Int64(bitPattern: socketClockNanoseconds() &- frame.header.captureTimestampNanoseconds)) / 1e6
+            let latencyMs = Double(Int64(bitPattern: PublishClock.monotonicNanoseconds() &- frame.header.captureTimestampNanoseconds)) / 1e6
             if let save {
                 let png = try ImageCodecs.encodePNG(frame.mask, width: frame.header.width, height: frame.header.height, channels: 1)
                 try writeBytes(png, save + "/" + String(format: "frame-%08llu.png", frame.header.frameNumber))

@@ -34,6 +34,6 @@ func bandMask(frame: UInt64) -> [UInt8] {
 
 func publishBandFrame(_ server: SubscriberServer, _ frame: UInt64) {
     let model = subscriberTestModel
-    let info = MaskFrameInfo(frameNumber: frame, captureTimestampNanoseconds: socketClockNanoseconds(), inferenceNanoseconds: 15_000_000, width: model.maskWidth, height: model.maskHeight, classCount: model.classNames.count)
+    let info = MaskFrameInfo(frameNumber: frame, captureTimestampNanoseconds: PublishClock.monotonicNanoseconds(), inferenceNanoseconds: 15_000_000, width: model.maskWidth, height: model.maskHeight, classCount: model.classNames.count)
     bandMask(frame: frame).withUnsafeBytes { server.publish(mask: $0, info: info) }
 }

@@ -49,14 +49,14 @@ func testMask(frame: UInt64, model: PublishedModel = socketTestModel) -> [UInt8]
 
 func publishTestFrame(_ server: SubscriberServer, _ frame: UInt64, model: PublishedModel = socketTestModel) {
     let mask = testMask(frame: frame, model: model)
-    let info = MaskFrameInfo(frameNumber: frame, captureTimestampNanoseconds: socketClockNanoseconds(), inferenceNanoseconds: 15_000_000, width: model.maskWidth, height: model.maskHeight, classCount: model.classNames.count)
+    let info = MaskFrameInfo(frameNumber: frame, captureTimestampNanoseconds: PublishClock.monotonicNanoseconds(), inferenceNanoseconds: 15_000_000, width: model.maskWidth, height: model.maskHeight, classCount: model.classNames.count)
     mask.withUnsafeBytes { server.publish(mask: $0, info: info) }
 }
 
 /// Polls `condition` every 10 ms for up to `seconds` (generous: the test machine may be loaded).
 func eventually(seconds: Double = 20, _ condition: () -> Bool) -> Bool {
-    let deadline = socketClockNanoseconds() + UInt64(seconds * 1e9)
-    while socketClockNanoseconds() < deadline {
+    let deadline = PublishClock.monotonicNanoseconds() + UInt64(seconds * 1e9)
+    while PublishClock.monotonicNanoseconds() < deadline {
         if condition() { return true }
         usleep(10_000)
     }
@@ -84,10 +84,10 @@ final class RawTestClient {
 
     /// The next message, nil at end of stream; throws on timeout.
     func next(timeoutSeconds: Double = 20) throws -> WireMessage? {
-        let deadline = socketClockNanoseconds() + UInt64(timeoutSeconds * 1e9)
+        let deadline = PublishClock.monotonicNanoseconds() + UInt64(timeoutSeconds * 1e9)
         while true {
             if let message = try parser.next() { return message }
-            guard socketClockNanoseconds() < deadline else { throw RawTestClientTimeout() }
+            guard PublishClock.monotonicNanoseconds() < deadline else { throw RawTestClientTimeout() }
             guard try socket.wait(for: Int16(POLLIN), milliseconds: 100) != 0 else { continue }
             var received: Int?
             parser.receive { space in

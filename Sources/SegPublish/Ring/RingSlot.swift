@@ -63,7 +63,7 @@ struct RingSlot {
         field32(Slot.maskByteCount).pointee.store(UInt32(mask.count), ordering: .relaxed)
         let checksum = copyAndChecksum(mask)
         field64(Slot.checksum).pointee.store(checksum, ordering: .relaxed)
-        field64(Slot.publishTimestamp).pointee.store(RingClock.monotonicNanoseconds(), ordering: .relaxed)
+        field64(Slot.publishTimestamp).pointee.store(PublishClock.monotonicNanoseconds(), ordering: .relaxed)
         sequence.pointee.store(start &+ 2, ordering: .releasing)
     }
 

@@ -76,13 +76,13 @@ public final class ShmRingReader {
     /// it; nil on timeout. Sleeps on the futex word between publishes and, whenever no frame
     /// came for a while, re-attaches if a restarted writer replaced the file.
     public func next(after previous: ShmRingPosition?, timeoutNanoseconds: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws(ShmRingError) -> ShmRingFrame? {
-        let deadline = RingClock.monotonicNanoseconds() &+ timeoutNanoseconds
+        let deadline = PublishClock.monotonicNanoseconds() &+ timeoutNanoseconds
         while true {
             // Read the word before looking at the slots: a publish after this load changes it,
             // so the wait below cannot miss that publish.
             let sequence = attachment.publishSequence.pointee.load(ordering: .acquiring)
             if let frame = try latest(into: buffer), frame.position.isNewer(than: previous) { return frame }
-            let now = RingClock.monotonicNanoseconds()
+            let now = PublishClock.monotonicNanoseconds()
             if now >= deadline { return nil }
             RingFutex.wait(attachment.publishSequence, expected: sequence, timeoutNanoseconds: min(deadline - now, Self.replacementCheckNanoseconds))
             if attachment.publishSequence.pointee.load(ordering: .acquiring) == sequence || attachment.writerState == ShmRingWriterState.closed.rawValue {
@@ -113,7 +113,7 @@ public final class ShmRingReader {
         let state = attachment.writerState
         if state == ShmRingWriterState.closed.rawValue { return .closed }
         if !RingSystemCalls.processExists(attachment.writerPID) { return .dead }
-        let now = RingClock.monotonicNanoseconds()
+        let now = PublishClock.monotonicNanoseconds()
         let heartbeat = attachment.heartbeat
         let age = now > heartbeat ? now - heartbeat : 0
         if age > staleAfterNanoseconds { return .stale(heartbeatAgeNanoseconds: age) }

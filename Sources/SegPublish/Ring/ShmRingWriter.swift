@@ -47,7 +47,7 @@ public final class ShmRingWriter: @unchecked Sendable {
         self.slotCount = slotCount
         maskCapacity = ShmRingLayout.maskCapacity(forMaskBytes: maskBytes.partialValue)
         slotStride = ShmRingLayout.slotStride(maskCapacity: maskCapacity)
-        generation = Self.previousGeneration(at: path).map { $0 &+ 1 } ?? RingClock.realtimeNanoseconds()
+        generation = Self.previousGeneration(at: path).map { $0 &+ 1 } ?? PublishClock.realtimeNanoseconds()
         let size = ShmRingLayout.fileSize(headerSize: ShmRingLayout.Header.size, slotCount: slotCount, slotStride: slotStride)
 
         let temporary = try RingSystemCalls.makeTemporaryFile(beside: path)
@@ -86,7 +86,7 @@ public final class ShmRingWriter: @unchecked Sendable {
         typealias Header = ShmRingLayout.Header
         mapping.atomic32(at: Header.latestSlot).pointee.store(UInt32(slotIndex), ordering: .releasing)
         mapping.atomic64(at: Header.latestFrame).pointee.store(info.frameNumber, ordering: .releasing)
-        mapping.atomic64(at: Header.heartbeat).pointee.store(RingClock.monotonicNanoseconds(), ordering: .relaxed)
+        mapping.atomic64(at: Header.heartbeat).pointee.store(PublishClock.monotonicNanoseconds(), ordering: .relaxed)
         nextSlot = slotIndex &+ 1 == slotCount ? 0 : slotIndex &+ 1
         announce()
     }
@@ -94,7 +94,7 @@ public final class ShmRingWriter: @unchecked Sendable {
     /// Stamps the heartbeat with the current CLOCK_MONOTONIC time. `publish` does this too; call
     /// it at least once a second while no frames are published so readers know the writer lives.
     public func heartbeat() {
-        mapping.atomic64(at: ShmRingLayout.Header.heartbeat).pointee.store(RingClock.monotonicNanoseconds(), ordering: .relaxed)
+        mapping.atomic64(at: ShmRingLayout.Header.heartbeat).pointee.store(PublishClock.monotonicNanoseconds(), ordering: .relaxed)
     }
 
     /// Marks the ring closed (a clean shutdown) and wakes waiting readers. The file stays (under
@@ -136,7 +136,7 @@ public final class ShmRingWriter: @unchecked Sendable {
         for (index, name) in model.classNames.enumerated() {
             mapping.storeString(name, at: Header.classNames + index * ShmRingLayout.classNameSize, capacity: ShmRingLayout.classNameSize)
         }
-        mapping.atomic64(at: Header.heartbeat).pointee.store(RingClock.monotonicNanoseconds(), ordering: .relaxed)
+        mapping.atomic64(at: Header.heartbeat).pointee.store(PublishClock.monotonicNanoseconds(), ordering: .relaxed)
         mapping.atomic32(at: Header.latestSlot).pointee.store(ShmRingLayout.noSlot, ordering: .relaxed)
         mapping.atomic32(at: Header.writerState).pointee.store(ShmRingWriterState.starting.rawValue, ordering: .releasing)
     }

@@ -38,9 +38,3 @@ enum SocketSystemCalls {
     }
 }
 
-/// CLOCK_MONOTONIC nanoseconds: frame capture timestamps and the server's timeouts use it.
-public func socketClockNanoseconds() -> UInt64 {
-    var now = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &now)
-    return UInt64(now.tv_sec) &* 1_000_000_000 &+ UInt64(now.tv_nsec)
-}

@@ -12,7 +12,7 @@ final class SubscriberServerLoop {
     private let helloBytes: [UInt8]
     private let status: @Sendable () -> PipelineStatus
     private let log: @Sendable (String) -> Void
-    private let started = socketClockNanoseconds()
+    private let started = PublishClock.monotonicNanoseconds()
     private let stuckNanoseconds: UInt64
 
     private var connections: [SubscriberConnection] = []
@@ -44,14 +44,14 @@ final class SubscriberServerLoop {
     func run() {
         while !handoff.isStopping { iterate() }
         for connection in connections {
-            connection.reply(.bye, now: socketClockNanoseconds())
+            connection.reply(.bye, now: PublishClock.monotonicNanoseconds())
             connection.closing = .serverStopping
         }
-        closeFinished(now: socketClockNanoseconds())
+        closeFinished(now: PublishClock.monotonicNanoseconds())
     }
 
     private func iterate() {
-        var now = socketClockNanoseconds()
+        var now = PublishClock.monotonicNanoseconds()
         pollEntries.removeAll(keepingCapacity: true)
         pollEntries.append(pollfd(fd: handoff.wakeup.descriptor, events: Int16(POLLIN), revents: 0))
         pollEntries.append(pollfd(fd: listener.socket.descriptor, events: Int16(POLLIN), revents: 0))
@@ -70,7 +70,7 @@ final class SubscriberServerLoop {
             log("subscriber server: poll failed (errno \(failure.code))")
             return
         }
-        now = socketClockNanoseconds()
+        now = PublishClock.monotonicNanoseconds()
         if pollEntries[0].revents != 0 {
             handoff.wakeup.drain()
             distribute(now: now)

@@ -4,13 +4,14 @@ import Glibc
 import Musl
 #endif
 
-/// CLOCK_MONOTONIC and CLOCK_REALTIME in nanoseconds (vDSO calls: no system call, no allocation).
-enum RingClock {
+/// CLOCK_MONOTONIC and CLOCK_REALTIME in nanoseconds (vDSO calls: no system call, no allocation),
+/// the clock of ring timestamps, heartbeats and socket timeouts.
+public enum PublishClock {
     /// Nanoseconds since boot (CLOCK_MONOTONIC): comparable between processes of one boot.
-    static func monotonicNanoseconds() -> UInt64 { read(CLOCK_MONOTONIC) }
+    public static func monotonicNanoseconds() -> UInt64 { read(CLOCK_MONOTONIC) }
 
     /// Nanoseconds since the Unix epoch (CLOCK_REALTIME).
-    static func realtimeNanoseconds() -> UInt64 { read(CLOCK_REALTIME) }
+    public static func realtimeNanoseconds() -> UInt64 { read(CLOCK_REALTIME) }
 
     private static func read(_ clock: clockid_t) -> UInt64 {
         var time = timespec()
