@@ -73,10 +73,16 @@ def check_vivid(name, format, width, height):
     if r is None:
         return
     fps = r["fps_requested"]
+    # fps_measured counts the frames segctl converted over the span of their camera timestamps. Under
+    # TCG on a busy host the guest sometimes falls behind and the camera overruns its buffers; those
+    # frames show up as sequence gaps. Counting them back in must give the camera's rate: that checks
+    # both that the driver honours the requested fps and that every drop was counted.
+    intervals = r["frames"] - 1
+    camera_fps = r["fps_measured"] * (intervals + r["dropped"]) / intervals if intervals > 0 else 0
     ok = (r["format"], r["width"], r["height"]) == (format, width, height) and r["frames"] > 0 \
-        and abs(r["fps_measured"] - fps) <= 0.2 * fps and r["dropped"] <= max(2, r["frames"] // 20) \
+        and abs(camera_fps - fps) <= 0.1 * fps and r["dropped"] <= max(2, r["frames"] // 8) \
         and r["corrupt"] == 0 and r["reconnects"] == 0
-    report(ok, name, counts(r))
+    report(ok, name, f"{counts(r)}; camera {camera_fps:.2f} fps with the drops counted back")
 
 
 def check_unsupported():
