@@ -35,6 +35,17 @@ import Testing
         #expect(floatExp(89) == .infinity)
         #expect(floatExp(88.7) < .infinity)
         #expect(floatExp(.nan).isNaN)
+        // The vector form clamps on bit patterns: every edge as the scalar's comparisons.
+        let edges: [Float] = [-.infinity, -200, -104.5, -104, -103.9, -0.0, 0, 88.9, 89, 89.5, .infinity, .nan, -.nan, .greatestFiniteMagnitude, -.greatestFiniteMagnitude]
+        for start in stride(from: 0, to: edges.count, by: 8) {
+            var lanes = SIMD8<Float>(repeating: 1)
+            for i in start..<min(edges.count, start + 8) { lanes[i - start] = edges[i] }
+            let vector = floatExp(lanes)
+            for i in 0..<8 {
+                let scalar = floatExp(lanes[i])
+                #expect(vector[i].bitPattern == scalar.bitPattern || (vector[i].isNaN && scalar.isNaN), "floatExp(\(lanes[i]))")
+            }
+        }
         // Subnormal results: e^-100 = 3.72e-44, exactly 27 * 2^-149 after rounding.
         #expect(floatExp(-100) == Float(exp(-100.0)))
         #expect(floatExp(-100).bitPattern == 27)

@@ -26,11 +26,9 @@ public func floatExp(_ x: Float) -> Float {
 
 /// `floatExp` of each lane: the same operations in the same order, so every lane equals the scalar
 /// result bit for bit.
-@inline(__always)
+@inlinable @inline(__always)
 public func floatExp(_ x: SIMD8<Float>) -> SIMD8<Float> {
-    var x = x
-    x = x.replacing(with: SIMD8(repeating: expLowest), where: x .< SIMD8(repeating: expLowest))
-    x = x.replacing(with: SIMD8(repeating: expHighest), where: x .> SIMD8(repeating: expHighest))
+    let x = clampedExponent(x)
     let bias = SIMD8<Float>(repeating: expRoundingBias)
     let shifted = x * expLog2e + bias
     let n = unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- expRoundingBiasBits
@@ -49,18 +47,38 @@ public func floatExp(_ x: SIMD8<Float>) -> SIMD8<Float> {
     return (polynomial * scale1) * scale2
 }
 
+/// `x` clamped to [expLowest, expHighest] with NaN kept, as the scalar form's two comparisons do, in
+/// integer operations on the bit patterns: SIMD comparisons and `replacing(with:where:)` compile to
+/// a loop over the lanes, which cost more than the whole polynomial.
+@inlinable @inline(__always)
+func clampedExponent(_ x: SIMD8<Float>) -> SIMD8<Float> {
+    let bits = unsafeBitCast(x, to: SIMD8<Int32>.self)
+    let magnitude = bits & 0x7FFF_FFFF
+    // (limit - magnitude) >> 31 is all ones where magnitude > limit (both below 2^31).
+    let notNaN = ~((0x7F80_0000 &- magnitude) &>> 31)
+    let negative = bits &>> 31
+    let low = negative & ((expLowestMagnitudeBits &- magnitude) &>> 31) & notNaN
+    let high = ~negative & ((expHighestBits &- magnitude) &>> 31) & notNaN
+    let clamped = (bits & ~(low | high)) | (expLowestBits & low) | (expHighestBits & high)
+    return unsafeBitCast(clamped, to: SIMD8<Float>.self)
+}
+
 // Inputs are clamped to [expLowest, expHighest] so that n stays in -150...128: the result is 0
 // below (e^-103.97 is under half the smallest subnormal) and +infinity above.
-private let expLowest: Float = -104
-private let expHighest: Float = 89
-private let expLog2e: Float = 1.44269504088896341
-private let expRoundingBias: Float = 12_582_912  // 1.5 * 2^23
-private let expRoundingBiasBits: Int32 = 0x4B40_0000
-private let expLn2High: Float = 0.693359375
-private let expLn2Low: Float = -2.12194440e-4
-private let expP0: Float = 1.9875691500e-4
-private let expP1: Float = 1.3981999507e-3
-private let expP2: Float = 8.3334519073e-3
-private let expP3: Float = 4.1665795894e-2
-private let expP4: Float = 1.6666665459e-1
-private let expP5: Float = 5.0000001201e-1
+@usableFromInline let expLowest: Float = -104
+@usableFromInline let expHighest: Float = 89
+// The same limits as bit patterns (-104, 104, 89), literal so that no global initializer runs.
+@usableFromInline let expLowestBits = Int32(bitPattern: 0xC2D0_0000)
+@usableFromInline let expLowestMagnitudeBits: Int32 = 0x42D0_0000
+@usableFromInline let expHighestBits: Int32 = 0x42B2_0000
+@usableFromInline let expLog2e: Float = 1.44269504088896341
+@usableFromInline let expRoundingBias: Float = 12_582_912  // 1.5 * 2^23
+@usableFromInline let expRoundingBiasBits: Int32 = 0x4B40_0000
+@usableFromInline let expLn2High: Float = 0.693359375
+@usableFromInline let expLn2Low: Float = -2.12194440e-4
+@usableFromInline let expP0: Float = 1.9875691500e-4
+@usableFromInline let expP1: Float = 1.3981999507e-3
+@usableFromInline let expP2: Float = 8.3334519073e-3
+@usableFromInline let expP3: Float = 4.1665795894e-2
+@usableFromInline let expP4: Float = 1.6666665459e-1
+@usableFromInline let expP5: Float = 5.0000001201e-1

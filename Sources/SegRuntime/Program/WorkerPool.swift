@@ -2,7 +2,7 @@
 import Glibc
 import Synchronization
 
-/// Runs a network's steps on `threadCount` threads: the caller plus `threadCount - 1` workers that
+/// Runs the steps of a network (or any `PartitionedWork`) on `threadCount` threads: the caller plus `threadCount - 1` workers that
 /// live as long as the pool. Within one inference, idle workers spin briefly for the next step
 /// (steps are often well under a millisecond) and then sleep on a condition variable until the next
 /// inference. Each step's units are handed out in chunks through an atomic counter. `run` allocates
@@ -12,7 +12,7 @@ import Synchronization
 public final class WorkerPool: @unchecked Sendable {
     public let threadCount: Int
 
-    private let executor: NetworkExecutor
+    private let work: any PartitionedWork
     private var threads: [pthread_t] = []
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let wake = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
@@ -33,9 +33,15 @@ public final class WorkerPool: @unchecked Sendable {
 
     /// Starts `threadCount - 1` worker threads for `executor` (whose workspaces must cover
     /// `threadCount` threads).
-    public init(executor: NetworkExecutor, threadCount: Int) {
-        precondition(threadCount >= 1 && threadCount <= executor.threadCount, "threadCount exceeds the executor's workspaces")
-        self.executor = executor
+    public convenience init(executor: NetworkExecutor, threadCount: Int) {
+        self.init(work: executor, threadCount: threadCount)
+    }
+
+    /// Starts `threadCount - 1` worker threads for `work` (whose scratch must cover `threadCount`
+    /// threads). The pool keeps `work` alive.
+    public init(work: any PartitionedWork, threadCount: Int) {
+        precondition(threadCount >= 1 && threadCount <= work.threadCount, "threadCount exceeds the work's scratch")
+        self.work = work
         self.threadCount = threadCount
         pthread_mutex_init(mutex, nil)
         pthread_cond_init(wake, nil)
@@ -67,14 +73,14 @@ public final class WorkerPool: @unchecked Sendable {
 
     /// Runs every step of the network, all threads sharing each step.
     public func run() {
-        for index in 0..<executor.stepCount { run(step: index) }
+        for index in 0..<work.stepCount { run(step: index) }
     }
 
     /// Runs one step, all threads sharing its units; returns when it is complete.
     public func run(step index: Int) {
-        let units = executor.unitCount(index)
+        let units = work.unitCount(index)
         if threadCount == 1 || units < 2 {
-            executor.run(step: index, units: 0..<units, thread: 0)
+            work.run(step: index, units: 0..<units, thread: 0)
             return
         }
         step = index
@@ -99,7 +105,7 @@ public final class WorkerPool: @unchecked Sendable {
         while true {
             let start = nextUnit.wrappingAdd(size, ordering: .relaxed).oldValue
             if start >= units { break }
-            executor.run(step: index, units: start..<min(units, start &+ size), thread: thread)
+            work.run(step: index, units: start..<min(units, start &+ size), thread: thread)
         }
     }
 
