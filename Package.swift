@@ -35,6 +35,7 @@ let package = Package(
         .library(name: "SegKernels", targets: ["SegKernels"]),
         .library(name: "SegRuntime", targets: ["SegRuntime"]),
         .library(name: "SegCompiler", targets: ["SegCompiler"]),
+        .library(name: "SegCRF", targets: ["SegCRF"]),
         .library(name: "SegCapture", targets: ["SegCapture"]),
         .library(name: "SegPublish", targets: ["SegPublish"]),
         .library(name: "SegClient", targets: ["SegClient"]),
@@ -62,9 +63,11 @@ let package = Package(
         .systemLibrary(name: "CFutex"),
         .target(name: "SegPublish", dependencies: ["CFutex"]),
         .target(name: "SegClient", dependencies: ["SegPublish"]),
-        .target(name: "SegDaemon", dependencies: ["SegCapture", "SegPublish", "SegCompiler", "SegRuntime", "SegConfig", "SegKernels"]),
+        .target(name: "SegDaemon", dependencies: ["SegCapture", "SegPublish", "SegCompiler", "SegRuntime", "SegConfig", "SegKernels", "SegCRF"]),
         .executableTarget(name: "segd", dependencies: ["SegDaemon"]),
         .target(name: "SegRuntime", dependencies: ["SegKernels"], swiftSettings: [.unsafeFlags(baselineFlags)]),
+        // The lattice phases read class-owned buffers in their inner loops; no access there can overlap.
+        .target(name: "SegCRF", dependencies: ["SegRuntime"], swiftSettings: [.unsafeFlags(baselineFlags + ["-enforce-exclusivity=unchecked"])]),
         .target(
             name: "SegCompiler",
             dependencies: ["SegRuntime", "SegConfig", "SegImageIO", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
@@ -72,7 +75,7 @@ let package = Package(
         .executableTarget(
             name: "segctl",
             dependencies: [
-                "SegKernels", "SegKernelsBench", "SegKernelsConformance", "SegRuntime", "SegCompiler", "SegConfig", "SegImageIO", "SegCapture", "SegPublish", "SegClient", "SegDaemon",
+                "SegKernels", "SegKernelsBench", "SegKernelsConformance", "SegRuntime", "SegCompiler", "SegConfig", "SegImageIO", "SegCapture", "SegPublish", "SegClient", "SegDaemon", "SegCRF",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .target(name: "CAllocationCounter", path: "Tests/CAllocationCounter"),
@@ -85,6 +88,7 @@ let package = Package(
         .testTarget(name: "SegPublishTests", dependencies: ["SegPublish", "CAllocationCounter"]),
         .testTarget(name: "SegClientTests", dependencies: ["SegClient", "SegPublish"]),
         .testTarget(name: "SegCaptureTests", dependencies: ["SegCapture", "SegKernels", "SegKernelsConformance", "CAllocationCounter"]),
+        .testTarget(name: "SegCRFTests", dependencies: ["SegCRF", "SegRuntime", "CAllocationCounter"]),
         .testTarget(name: "SegRuntimeTests", dependencies: ["SegRuntime", "CAllocationCounter"]),
         .testTarget(name: "SegCompilerTests", dependencies: ["SegCompiler", "SegRuntime", "CAllocationCounter"]),
     ]

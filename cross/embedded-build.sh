@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Builds SegKernels, the SegRuntime executor and the test/benchmark harness as Embedded Swift for one
-# ARM target, linked statically against glibc so that qemu-user runs it. Every SegRuntime source is
-# compiled; the hosted-only ones (mmap, threads) are wrapped in `#if !hasFeature(Embedded)` and
-# compile to nothing.
+# Builds SegKernels, the SegRuntime executor, the SegCRF post-processing and the test/benchmark
+# harness as Embedded Swift for one ARM target, linked statically against glibc so that qemu-user
+# runs it. Every SegRuntime and SegCRF source is compiled; the hosted-only ones (mmap, threads) are
+# wrapped in `#if !hasFeature(Embedded)` and compile to nothing.
 #
 #   cross/embedded-build.sh TARGET [OUTDIR]
 #
@@ -54,15 +54,16 @@ CPUFLAGS=(-target-cpu "$CPU")
 module SegKernels "$ROOT"/Sources/SegKernels/*.swift
 mapfile -t RUNTIME_SOURCES < <(find "$ROOT/Sources/SegRuntime" -name '*.swift' | sort)
 module SegRuntime "${RUNTIME_SOURCES[@]}"
+module SegCRF "$ROOT"/Sources/SegCRF/*.swift
 module SegKernelsConformance "$ROOT"/Sources/SegKernelsConformance/*.swift
 module SegKernelsBench "$ROOT"/Sources/SegKernelsBench/*.swift
-module KernelHarnessEntry "$ROOT"/cross/harness/Entry.swift
+module KernelHarnessEntry "$ROOT"/cross/harness/*.swift
 
 WRAP=-Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=posix_memalign,--wrap=aligned_alloc
 "$CC" "${CCFLAGS[@]}" -O2 -static -fuse-ld=lld -Wl,--gc-sections -B "$TOOLBIN" $WRAP \
   -I "$ROOT/Sources/CSegKernels/include" -I "$ROOT/cross/harness/include" \
   "$ROOT/cross/harness/main.c" "$ROOT/Sources/CSegKernels/cpu_features.c" \
-  "$OUT"/SegKernels.o "$OUT"/SegRuntime.o "$OUT"/SegKernelsConformance.o "$OUT"/SegKernelsBench.o "$OUT"/KernelHarnessEntry.o \
+  "$OUT"/SegKernels.o "$OUT"/SegRuntime.o "$OUT"/SegCRF.o "$OUT"/SegKernelsConformance.o "$OUT"/SegKernelsBench.o "$OUT"/KernelHarnessEntry.o \
   "$OUT"/SegKernelsDotProd.o "$TOOLBIN/../lib/swift/embedded/$TRIPLE/libswiftUnicodeDataTables.a" \
   -lm -o "$OUT/kernel-harness"
 echo "$OUT/kernel-harness"

@@ -1,6 +1,6 @@
 // Test and benchmark harness for the Embedded Swift build of SegKernels on aarch64 and armv7
-// (cross/embedded-test.sh, bench/arm-instructions.sh). Linked statically with glibc; the Swift
-// side lives in Entry.swift.
+// (cross/embedded-test.sh, bench/run.sh, bench/crf-arm.sh). Linked statically with glibc; the Swift
+// side lives in Entry.swift and CRFEntry.swift.
 //
 //   harness conformance CASES SEED [FAMILY]   print digest lines, exit 1 on any mismatch
 //   harness allocations                       exit 1 if a kernel call allocates
@@ -8,6 +8,8 @@
 //   harness bench-list                        print the workload names
 //   harness network FILE SEED                 run a compiled model once between two marks, print
 //                                             its digest line; exit 1 if it is refused or allocates
+//   harness crf WIDTH HEIGHT LABELS ITERATIONS  DenseCRF on a synthetic image between marks (see
+//                                             CRFEntry.swift), print its mask digest line
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +20,7 @@ int32_t kernel_harness_allocation_check(void);
 int32_t kernel_harness_bench(const char *name, int32_t repeats);
 void kernel_harness_bench_list(void);
 int32_t kernel_harness_network(const void *bytes, intptr_t count, uint64_t seed);
+int32_t kernel_harness_crf(int32_t width, int32_t height, int32_t labels, int32_t iterations);
 
 static uint64_t allocations;
 uint64_t kernel_harness_allocations(void) { return allocations; }
@@ -67,10 +70,12 @@ int main(int argc, char **argv) {
     return kernel_harness_bench(argv[2], atoi(argv[3])) ? 1 : 0;
   if (argc >= 4 && strcmp(argv[1], "network") == 0)
     return network(argv[2], strtoull(argv[3], NULL, 0));
+  if (argc >= 6 && strcmp(argv[1], "crf") == 0)
+    return kernel_harness_crf(atoi(argv[2]), atoi(argv[3]), atoi(argv[4]), atoi(argv[5])) ? 1 : 0;
   if (argc >= 2 && strcmp(argv[1], "bench-list") == 0) {
     kernel_harness_bench_list();
     return 0;
   }
-  fprintf(stderr, "usage: %s conformance CASES SEED [FAMILY] | allocations | bench NAME REPEATS | bench-list | network FILE SEED\n", argv[0]);
+  fprintf(stderr, "usage: %s conformance CASES SEED [FAMILY] | allocations | bench NAME REPEATS | bench-list | network FILE SEED | crf WIDTH HEIGHT LABELS ITERATIONS\n", argv[0]);
   return 2;
 }

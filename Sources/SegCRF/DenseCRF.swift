@@ -1,0 +1,456 @@
+import SegRuntime
+
+/// DeepLab's fully-connected CRF (Krähenbühl and Koltun 2011) over one image size: a Gaussian kernel
+/// over pixel position and a bilateral kernel over position and colour, each symmetrically normalized
+/// and with Potts or matrix label compatibility, solved by mean-field iterations whose message passing
+/// is permutohedral-lattice filtering. It computes what pydensecrf's `DenseCRF2D` with
+/// `unary_from_softmax` computes, up to float rounding.
+///
+/// Every buffer is allocated at init or grown by the first frames, so that steady-state frames of
+/// the same size allocate nothing. `setImage` builds the bilateral lattice for a frame; `infer` runs
+/// the iterations for that frame's class probabilities. Both use the pool's threads when given one
+/// (`WorkerPool(work: crf, threadCount:)`), or run on the caller's thread.
+///
+/// Not thread-safe: one `setImage` or `infer` at a time.
+public final class DenseCRF: PartitionedWork {
+    public let width: Int
+    public let height: Int
+    /// Classes (1...256: the mask holds class ids in a byte).
+    public let labels: Int
+    public let parameters: CRFParameters
+    /// Threads the per-thread scratch covers.
+    public let threadCount: Int
+    /// The lattices' vertex counts after the last `setImage` (Gaussian, bilateral).
+    public var vertexCounts: (gaussian: Int, bilateral: Int) { (lattices[0].vertexCount, lattices[1].vertexCount) }
+
+    let pixelCount: Int
+    /// Channels that go through the lattices: one fewer than the labels, because the kernels are
+    /// linear and the probabilities of a pixel sum to 1, so the last label's message is
+    /// `n * K(n)` minus the others' (`normalizedOnes`).
+    private let channels: Int
+    /// Floats per pixel in the kernel buffers: `channels`, or rounded up to the 8 lanes of the row
+    /// loops when that wastes at most a quarter, so that rows have no scalar tail. Each lane is
+    /// filtered on its own; the padding lanes' values are never read.
+    private let channelStride: Int
+    let lattices: [PermutohedralLattice]
+    private let features: UnsafeMutablePointer<Float>
+    /// Per kernel and pixel: DenseCRF's symmetric normalization `1 / sqrt(K(1) + 1e-20)` ...
+    private let normalization: UnsafeMutablePointer<Float>
+    /// ... and `n * K(n)`, the sum of the normalized messages of all labels.
+    private let normalizedOnes: UnsafeMutablePointer<Float>
+    /// Clamped probabilities, pixel-major.
+    private let prior: UnsafeMutablePointer<Float>
+    /// Per kernel, the lattice's input `n * Q` and output, pixel-major over `channels`.
+    private let kernelInput: UnsafeMutablePointer<Float>
+    private let kernelOutput: UnsafeMutablePointer<Float>
+    /// Per kernel, `labels * labels` coefficients of the messages in the energy, or nil for Potts.
+    private let compatibility: [UnsafeMutablePointer<Float>?]
+    private let pottsWeights: [Float]
+    /// Per thread: energies, messages and exponentials, each `scratchStride` floats.
+    private let threadScratch: UnsafeMutablePointer<Float>
+    /// Two labels with Potts kernels take `updateTwoLabels`, which keeps the priors as label planes.
+    private let twoLabelPotts: Bool
+    /// Labels rounded up to the 8 lanes of the vector exponential.
+    private let scratchStride: Int
+    private var imageIsSet = false
+
+    // The running phase, written before the pool runs it.
+    private var activeKernel = 0
+    private var blurAxis = 0
+    private var filterInput: UnsafePointer<Float>
+    private var filterOutput: UnsafeMutablePointer<Float>
+    private var lastIteration = false
+    private var maskOutput: UnsafeMutablePointer<UInt8>?
+    private var refinedOutput: UnsafeMutablePointer<Float>?
+
+    private static let block = 256
+    private static let minimumProbability: Float = 1e-5
+
+    /// A CRF for `width` x `height` images with `labels` classes; builds the Gaussian lattice, which
+    /// depends only on the size.
+    public init(width: Int, height: Int, labels: Int, parameters: CRFParameters, threadCount: Int = 1) throws(CRFError) {
+        guard width >= 1, height >= 1, width <= 8192, height <= 8192 else {
+            throw .invalidConfiguration("CRF size \(width)x\(height) is outside 1x1...8192x8192")
+        }
+        guard (1...256).contains(labels) else { throw .invalidConfiguration("CRF labels \(labels) outside 1...256") }
+        guard parameters.iterations >= 0 else { throw .invalidConfiguration("CRF iterations \(parameters.iterations) is negative") }
+        guard parameters.gaussian.xyStd > 0, parameters.bilateral.xyStd > 0, parameters.bilateral.rgbStd > 0,
+              parameters.gaussian.xyStd.isFinite, parameters.bilateral.xyStd.isFinite, parameters.bilateral.rgbStd.isFinite
+        else { throw .invalidConfiguration("CRF standard deviations must be positive and finite") }
+        guard threadCount >= 1 else { throw .invalidConfiguration("CRF threads \(threadCount) below 1") }
+        var weights: [Float] = []
+        var matrices: [UnsafeMutablePointer<Float>?] = []
+        for compatibility in [parameters.gaussian.compatibility, parameters.bilateral.compatibility] {
+            switch compatibility {
+            case let .potts(weight):
+                guard weight.isFinite else { throw .invalidConfiguration("CRF Potts weight must be finite") }
+                weights.append(weight)
+                matrices.append(nil)
+            case let .matrix(size, values):
+                guard size == labels, values.count == labels &* labels, values.allSatisfy({ $0.isFinite }) else {
+                    throw .invalidConfiguration("CRF compatibility matrix must be \(labels)x\(labels) finite values")
+                }
+                // DenseCRF symmetrizes the matrix and subtracts its product with the messages.
+                let matrix = UnsafeMutablePointer<Float>.allocate(capacity: labels &* labels)
+                for l in 0..<labels {
+                    for m in 0..<labels {
+                        matrix[l &* labels &+ m] = -0.5 * (values[l &* labels &+ m] + values[m &* labels &+ l])
+                    }
+                }
+                weights.append(0)
+                matrices.append(matrix)
+            }
+        }
+        self.width = width
+        self.height = height
+        self.labels = labels
+        self.parameters = parameters
+        self.threadCount = threadCount
+        pixelCount = width &* height
+        channels = max(1, labels &- 1)
+        let rounded = (channels &+ 7) & ~7
+        channelStride = rounded &* 4 <= channels &* 5 ? rounded : channels
+        pottsWeights = weights
+        twoLabelPotts = labels == 2 && matrices.allSatisfy { $0 == nil }
+        compatibility = matrices
+        lattices = [PermutohedralLattice(dimensions: 2, pointCapacity: pixelCount),
+                    PermutohedralLattice(dimensions: 5, pointCapacity: pixelCount)]
+        features = .allocate(capacity: pixelCount &* 5)
+        normalization = .allocate(capacity: 2 &* pixelCount)
+        normalizedOnes = .allocate(capacity: 2 &* pixelCount)
+        // 8 floats of slack: the vector update reads whole 8-lane groups of the last pixel's row.
+        prior = .allocate(capacity: pixelCount &* labels &+ 8)
+        prior.update(repeating: 0, count: pixelCount &* labels &+ 8)
+        kernelInput = .allocate(capacity: 2 &* pixelCount &* channelStride)
+        kernelOutput = .allocate(capacity: 2 &* pixelCount &* channelStride)
+        kernelInput.update(repeating: 0, count: 2 &* pixelCount &* channelStride)
+        scratchStride = (labels &+ 7) & ~7
+        threadScratch = .allocate(capacity: threadCount &* 3 &* scratchStride)
+        threadScratch.update(repeating: 0, count: threadCount &* 3 &* scratchStride)
+        filterInput = UnsafePointer(kernelInput)
+        filterOutput = kernelOutput
+
+        let inverseXY = 1 / parameters.gaussian.xyStd
+        for y in 0..<height {
+            for x in 0..<width {
+                let f = features + 2 &* (y &* width &+ x)
+                f[0] = Float(x) * inverseXY
+                f[1] = Float(y) * inverseXY
+            }
+        }
+        lattices[0].build(features: features, count: pixelCount)
+        normalize(kernel: 0, pool: nil)
+    }
+
+    deinit {
+        features.deallocate()
+        normalization.deallocate()
+        normalizedOnes.deallocate()
+        prior.deallocate()
+        kernelInput.deallocate()
+        kernelOutput.deallocate()
+        threadScratch.deallocate()
+        for matrix in compatibility { matrix?.deallocate() }
+    }
+
+    /// Builds the bilateral lattice of `rgb` (`width * height * 3` bytes, row-major RGB, borrowed for
+    /// the call).
+    public func setImage(_ rgb: UnsafeBufferPointer<UInt8>, pool: WorkerPoolReference = nil) throws(CRFError) {
+        guard rgb.count == pixelCount &* 3 else { throw .sizeMismatch(what: "CRF image", expected: pixelCount &* 3, got: rgb.count) }
+        let base = rgb.baseAddress!
+        let xy = parameters.bilateral.xyStd, colour = parameters.bilateral.rgbStd
+        for y in 0..<height {
+            for x in 0..<width {
+                let p = y &* width &+ x
+                let f = features + 5 &* p, pixel = base + 3 &* p
+                f[0] = Float(x) / xy
+                f[1] = Float(y) / xy
+                f[2] = Float(pixel[0]) / colour
+                f[3] = Float(pixel[1]) / colour
+                f[4] = Float(pixel[2]) / colour
+            }
+        }
+        lattices[1].build(features: features, count: pixelCount)
+        normalize(kernel: 1, pool: pool)
+        imageIsSet = true
+    }
+
+    /// Refines `probabilities` (`labels` planes of `height` x `width` Float, each pixel's values
+    /// summing to about 1; clamped to [1e-5, 1] as pydensecrf's `unary_from_softmax` does) of the
+    /// image last given to `setImage`, with `iterations` mean-field steps (the parameters' when nil).
+    /// Writes the most probable label of each pixel into `mask` (`width * height`) and, when given,
+    /// the refined probabilities into `refined` (the layout of `probabilities`). Throws on NaN,
+    /// infinite or negative probabilities, before writing anything.
+    public func infer(
+        probabilities: UnsafeBufferPointer<Float>, mask: UnsafeMutableBufferPointer<UInt8>,
+        refined: UnsafeMutableBufferPointer<Float>? = nil, iterations: Int? = nil, pool: WorkerPoolReference = nil
+    ) throws(CRFError) {
+        let n = pixelCount, planeCount = n &* labels
+        guard probabilities.count == planeCount else { throw .sizeMismatch(what: "CRF probabilities", expected: planeCount, got: probabilities.count) }
+        guard mask.count == n else { throw .sizeMismatch(what: "CRF mask", expected: n, got: mask.count) }
+        if let refined, refined.count != planeCount { throw .sizeMismatch(what: "CRF refined probabilities", expected: planeCount, got: refined.count) }
+        let steps = iterations ?? parameters.iterations
+        guard steps >= 0 else { throw .invalidConfiguration("CRF iterations \(steps) is negative") }
+        guard imageIsSet else { throw .invalidConfiguration("CRF image not set") }
+        try loadPrior(probabilities.baseAddress!)
+        maskOutput = mask.baseAddress!
+        refinedOutput = refined?.baseAddress
+        if labels == 1 {
+            mask.update(repeating: 0)
+            refined?.update(repeating: 1)
+            return
+        }
+        if steps == 0 {
+            lastIteration = true
+            runStep(CRFStep.finishWithoutIterations, units: units(n), pool: pool)
+            return
+        }
+        for iteration in 0..<steps {
+            for kernel in 0..<2 {
+                filter(kernel: kernel, input: kernelInput + kernel &* n &* channelStride,
+                       output: kernelOutput + kernel &* n &* channelStride, channels: channelStride, pool: pool)
+            }
+            lastIteration = iteration == steps &- 1
+            runStep(CRFStep.update, units: units(n), pool: pool)
+        }
+    }
+
+    // MARK: Phases
+
+    /// Copies the probabilities pixel-major, clamped, and writes the first kernel inputs
+    /// (`n * Q0`, Q0 the normalized clamped probabilities).
+    private func loadPrior(_ planes: UnsafePointer<Float>) throws(CRFError) {
+        let n = pixelCount, l = labels
+        for label in 0..<l {
+            let plane = planes + label &* n
+            for p in 0..<n {
+                let value = plane[p]
+                guard value.isFinite, value >= 0 else {
+                    throw .invalidProbability(label: label, x: p % width, y: p / width, value: value)
+                }
+                let clamped = min(max(value, DenseCRF.minimumProbability), 1)
+                if twoLabelPotts { prior[label &* n &+ p] = clamped } else { prior[p &* l &+ label] = clamped }
+            }
+        }
+        if l == 1 { return }
+        let c = channels, cs = channelStride
+        for p in 0..<n {
+            if twoLabelPotts {
+                let first = prior[p], inverse = 1 / (first + prior[n &+ p])
+                for kernel in 0..<2 { kernelInput[kernel &* n &+ p] = normalization[kernel &* n &+ p] * inverse * first }
+                continue
+            }
+            let row = prior + p &* l
+            var sum: Float = 0
+            for label in 0..<l { sum += row[label] }
+            let inverse = 1 / sum
+            for kernel in 0..<2 {
+                let scale = normalization[kernel &* n &+ p] * inverse
+                let input = kernelInput + (kernel &* n &+ p) &* cs
+                for label in 0..<c { input[label] = scale * row[label] }
+            }
+        }
+    }
+
+    /// DenseCRF's symmetric normalization of kernel `kernel` and the filtered normalized ones.
+    private func normalize(kernel: Int, pool: WorkerPoolReference) {
+        let n = pixelCount
+        let ones = kernelInput, filtered = kernelOutput
+        ones.update(repeating: 1, count: n)
+        filter(kernel: kernel, input: ones, output: filtered, channels: 1, pool: pool)
+        let norm = normalization + kernel &* n
+        for p in 0..<n { norm[p] = 1 / (filtered[p] + 1e-20).squareRoot() }
+        filter(kernel: kernel, input: norm, output: filtered, channels: 1, pool: pool)
+        let total = normalizedOnes + kernel &* n
+        for p in 0..<n { total[p] = norm[p] * filtered[p] }
+    }
+
+    private func filter(kernel: Int, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, channels: Int, pool: WorkerPoolReference) {
+        let lattice = lattices[kernel]
+        activeKernel = kernel
+        filterInput = input
+        filterOutput = output
+        lattice.prepare(channels: channels)
+        runStep(CRFStep.splat, units: units(lattice.vertexCount), pool: pool)
+        for axis in 0...lattice.dimensions {
+            blurAxis = axis
+            runStep(CRFStep.blur, units: units(lattice.vertexCount), pool: pool)
+            lattice.finishBlurAxis()
+        }
+        runStep(CRFStep.slice, units: units(pixelCount), pool: pool)
+    }
+
+    @inline(__always)
+    private func units(_ count: Int) -> Int { (count &+ DenseCRF.block &- 1) / DenseCRF.block }
+
+    private func runStep(_ step: Int, units: Int, pool: WorkerPoolReference) {
+        #if !hasFeature(Embedded)
+        if let pool {
+            pool.run(step: step)
+            return
+        }
+        #endif
+        run(step: step, units: 0..<units, thread: 0)
+    }
+
+    // MARK: PartitionedWork
+
+    public var stepCount: Int { CRFStep.count }
+
+    public func unitCount(_ index: Int) -> Int {
+        switch index {
+        case CRFStep.splat, CRFStep.blur: return units(lattices[activeKernel].vertexCount)
+        default: return units(pixelCount)
+        }
+    }
+
+    public func run(step index: Int, units: Range<Int>, thread: Int) {
+        let first = units.lowerBound &* DenseCRF.block
+        let lattice = lattices[activeKernel]
+        switch index {
+        case CRFStep.splat:
+            lattice.splat(input: filterInput, vertices: first..<min(lattice.vertexCount, units.upperBound &* DenseCRF.block))
+        case CRFStep.blur:
+            lattice.blur(axis: blurAxis, vertices: first..<min(lattice.vertexCount, units.upperBound &* DenseCRF.block))
+        case CRFStep.slice:
+            lattice.slice(output: filterOutput, points: first..<min(pixelCount, units.upperBound &* DenseCRF.block))
+        default:
+            let pixels = first..<min(pixelCount, units.upperBound &* DenseCRF.block)
+            if twoLabelPotts {
+                let buffers = TwoLabelBuffers(
+                    normalization: normalization, normalizedOnes: normalizedOnes, output: kernelOutput, input: kernelInput,
+                    prior0: prior, prior1: prior + pixelCount, mask: maskOutput!, refined: refinedOutput)
+                updateTwoLabels(pixels: pixels, weights: (pottsWeights[0], pottsWeights[1]), withMessages: index == CRFStep.update,
+                                last: lastIteration, buffers: buffers)
+            } else {
+                update(pixels: pixels, thread: thread, withMessages: index == CRFStep.update)
+            }
+        }
+    }
+
+    /// One mean-field update of `pixels`: the pairwise energy from both kernels' messages, then
+    /// `Q = prior * exp(energy) / Z`. Writes the next kernel inputs, or on the last iteration the mask
+    /// and the refined probabilities.
+    private func update(pixels: Range<Int>, thread: Int, withMessages: Bool) {
+        let n = pixelCount, l = labels, c = channels, cs = channelStride
+        let padded = scratchStride
+        let scratch = threadScratch + thread &* 3 &* padded
+        let energy = scratch, messages = scratch + padded, exponentials = scratch + 2 &* padded
+        let last = lastIteration, mask = maskOutput, refinedOutput = self.refinedOutput
+        let vectorRows = cs & 7 == 0
+        var channelTail = SIMD8<Float>(repeating: 1)
+        for lane in 0..<8 where c & 7 != 0 && lane >= c & 7 { channelTail[lane] = 0 }
+        var labelTail = SIMD8<Float>(repeating: 1)
+        for lane in 0..<8 where l & 7 != 0 && lane >= l & 7 { labelTail[lane] = 0 }
+        for p in pixels {
+            energy.update(repeating: 0, count: l)
+            if withMessages {
+                for kernel in 0..<2 {
+                    let norm = normalization[kernel &* n &+ p]
+                    let output = kernelOutput + (kernel &* n &+ p) &* cs
+                    if vectorRows && compatibility[kernel] == nil {
+                        // The messages 8 labels at a time; lanes past the channels count as 0.
+                        let weight = pottsWeights[kernel]
+                        let norm8 = SIMD8<Float>(repeating: norm), weight8 = SIMD8<Float>(repeating: weight)
+                        var sent = SIMD8<Float>(repeating: 0)
+                        for k in stride(from: 0, to: c, by: 8) {
+                            var message = norm8 * load8(output + k)
+                            if k &+ 8 > c { message = message * channelTail }
+                            sent = sent + message
+                            store8(load8(energy + k) + weight8 * message, energy + k)
+                        }
+                        energy[c] += weight * (normalizedOnes[kernel &* n &+ p] - sent.sum())
+                        continue
+                    }
+                    var rest = normalizedOnes[kernel &* n &+ p]
+                    for label in 0..<c {
+                        let message = norm * output[label]
+                        messages[label] = message
+                        rest -= message
+                    }
+                    messages[c] = rest
+                    if let matrix = compatibility[kernel] {
+                        for label in 0..<l {
+                            let row = matrix + label &* l
+                            var sum: Float = 0
+                            for other in 0..<l { sum += row[other] * messages[other] }
+                            energy[label] += sum
+                        }
+                    } else {
+                        let weight = pottsWeights[kernel]
+                        for label in 0..<l { energy[label] += weight * messages[label] }
+                    }
+                }
+            }
+            var highest = energy[0]
+            for label in 1..<l where energy[label] > highest { highest = energy[label] }
+            // Lanes past the labels hold stale but finite energies; their results are not read.
+            let shift = SIMD8<Float>(repeating: highest)
+            for k in stride(from: 0, to: l, by: 8) {
+                let lanes = UnsafeRawPointer(energy + k).loadUnaligned(as: SIMD8<Float>.self)
+                UnsafeMutableRawPointer(exponentials + k).storeBytes(of: floatExp(lanes - shift), as: SIMD8<Float>.self)
+            }
+            let row = prior + p &* l
+            var sum: Float = 0
+            if vectorRows {
+                var sums = SIMD8<Float>(repeating: 0)
+                for k in stride(from: 0, to: l, by: 8) {
+                    var q = load8(row + k) * load8(exponentials + k)
+                    if k &+ 8 > l { q = q * labelTail }
+                    store8(q, energy + k)
+                    sums = sums + q
+                }
+                sum = sums.sum()
+            } else {
+                for label in 0..<l {
+                    let q = row[label] * exponentials[label]
+                    energy[label] = q
+                    sum += q
+                }
+            }
+            let inverse = 1 / sum
+            if last {
+                var best = 0
+                var bestValue = energy[0]
+                for label in 1..<l where energy[label] > bestValue {
+                    best = label
+                    bestValue = energy[label]
+                }
+                mask![p] = UInt8(truncatingIfNeeded: best)
+                if let refined = refinedOutput {
+                    for label in 0..<l { refined[label &* n &+ p] = energy[label] * inverse }
+                }
+            } else {
+                for kernel in 0..<2 {
+                    let scale = normalization[kernel &* n &+ p] * inverse
+                    let input = kernelInput + (kernel &* n &+ p) &* cs
+                    if vectorRows {
+                        // Lanes past the channels carry finite values nobody reads.
+                        let scale8 = SIMD8<Float>(repeating: scale)
+                        for k in stride(from: 0, to: c, by: 8) { store8(scale8 * load8(energy + k), input + k) }
+                    } else {
+                        for label in 0..<c { input[label] = scale * energy[label] }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The pool a hosted caller passes to share the CRF's phases among threads; Embedded builds run on
+/// the caller's thread.
+#if hasFeature(Embedded)
+public typealias WorkerPoolReference = Never?
+#else
+public typealias WorkerPoolReference = WorkerPool?
+#endif
+
+/// Step numbers of `DenseCRF` as `PartitionedWork`.
+enum CRFStep {
+    static let splat = 0
+    static let blur = 1
+    static let slice = 2
+    static let update = 3
+    static let finishWithoutIterations = 4
+    static let count = 5
+}
