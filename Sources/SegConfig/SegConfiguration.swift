@@ -6,6 +6,7 @@ public struct SegConfiguration: Hashable, Sendable {
     public var quantization = QuantizationConfig()
     public var capture = CaptureSection()
     public var publish = PublishSection()
+    public var crf = CRFSection()
 
     public init() {}
 
@@ -22,6 +23,7 @@ public struct SegConfiguration: Hashable, Sendable {
             try sections.read(&configuration.quantization)
             try sections.read(&configuration.capture)
             try sections.read(&configuration.publish)
+            try sections.read(&configuration.crf)
             try sections.finish()
             return configuration
         } catch {

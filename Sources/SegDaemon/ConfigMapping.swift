@@ -1,4 +1,5 @@
 import SegCapture
+import SegCRF
 import SegConfig
 import SegKernels
 import SegPublish
@@ -45,4 +46,14 @@ public func modelInputLayout(_ program: NetworkProgram) throws(DaemonError) -> M
 public func publishedModel(_ program: NetworkProgram) -> PublishedModel {
     let dims = program.tensors[program.mask].dims
     return PublishedModel(modelID: program.modelName, classNames: program.classNames, maskWidth: dims.width, maskHeight: dims.height)
+}
+
+/// `[crf]` in SegCRF's terms: Potts compatibilities with the section's weights and deviations.
+public func crfParameters(_ section: CRFSection) -> CRFParameters {
+    CRFParameters(
+        iterations: section.iterations,
+        gaussian: GaussianKernelParameters(compatibility: .potts(weight: Float(section.gaussianWeight)), xyStd: Float(section.gaussianXYStd)),
+        bilateral: BilateralKernelParameters(
+            compatibility: .potts(weight: Float(section.bilateralWeight)), xyStd: Float(section.bilateralXYStd),
+            rgbStd: Float(section.bilateralRGBStd)))
 }

@@ -37,7 +37,8 @@ public final class Daemon {
         pipeline.start()
         outlets.figures.setExtras(extras())
         notifier.notify("READY=1\nSTATUS=\(statusLine())")
-        DaemonLog.info("segd ready: \(pipeline.source.format), model \(model.program.modelName), \(configuration.engine.threads) thread(s)")
+        DaemonLog.info(
+            "segd ready: \(pipeline.source.format), model \(model.program.modelName), \(configuration.engine.threads) thread(s), CRF \(pipeline.crfSummary)")
         var signals = Daemon.handledSignals()
         var lastWatchdog = monotonicNanoseconds(), publishedAtLastWatchdog: UInt64 = 0, lastStatus: UInt64 = 0
         while true {
@@ -135,7 +136,8 @@ public final class Daemon {
             pipeline = try Daemon.makePipeline(next, model: nextModel, outlets: outlets)
             model = nextModel
             configuration = next
-            DaemonLog.info("reloaded: \(pipeline.source.format), model \(model.program.modelName)\(keepOutlets ? "; subscribers kept" : "")")
+            DaemonLog.info(
+                "reloaded: \(pipeline.source.format), model \(model.program.modelName), CRF \(pipeline.crfSummary)\(keepOutlets ? "; subscribers kept" : "")")
         } catch {
             DaemonLog.error("reload failed, keeping the running configuration: \(error)")
             pipeline.stop()
@@ -189,7 +191,8 @@ public final class Daemon {
         let capture = configuration.capture
         return try Pipeline(
             settings: try frameSourceSettings(capture), framing: Framing(rawValue: capture.framing.rawValue)!,
-            dctScaling: capture.mjpegDCTScaling, compiled: model, threads: configuration.engine.threads, outlets: outlets)
+            dctScaling: capture.mjpegDCTScaling, compiled: model, threads: configuration.engine.threads, crf: configuration.crf,
+            outlets: outlets)
     }
 
     private func statusLine() -> String {
@@ -204,6 +207,7 @@ public final class Daemon {
             StatusField("quantization", model.program.quantizationSummary),
             StatusField("capture", "\(pipeline.source.format)"),
             StatusField("engine.threads", "\(configuration.engine.threads)"),
+            StatusField("crf", pipeline.crfSummary),
         ]
     }
 }

@@ -1,4 +1,5 @@
 import SegCapture
+import SegConfig
 import SegPublish
 import SegRuntime
 import Synchronization
@@ -6,7 +7,8 @@ import Synchronization
 /// One running configuration of the frame path (../shared/DESIGN.md, "One frame, start to end"):
 /// a capture thread converts each frame straight into a `FrameMailbox` buffer and gives the
 /// camera buffer back; an inference thread takes the latest frame, runs the model (with its
-/// worker pool) and publishes the mask to the outlets. Neither thread allocates per frame.
+/// worker pool), refines the mask with the DenseCRF on the frames `[crf]` asks for, and publishes
+/// the mask to the outlets. Neither thread allocates per frame.
 /// Created on the daemon's main thread, which also reads its counters.
 final class Pipeline: @unchecked Sendable {
     /// How the pipeline ended, when it did on its own.
@@ -36,14 +38,18 @@ final class Pipeline: @unchecked Sendable {
     private let framing: Framing
     private let dctScaling: Bool
     private let layout: ModelInputLayout
+    /// The `[crf]` stage, when enabled.
+    private let refiner: CRFRefiner?
 
     /// Opens the source (throws when the camera cannot be opened or configured) and prepares
-    /// the conversion into `compiled`'s input; starts nothing.
+    /// the conversion into `compiled`'s input and the CRF that `crf` configures; starts nothing.
     init(
-        settings: FrameSourceSettings, framing: Framing, dctScaling: Bool, compiled: CompiledModel, threads: Int, outlets: MaskOutlets
+        settings: FrameSourceSettings, framing: Framing, dctScaling: Bool, compiled: CompiledModel, threads: Int, crf: CRFSection,
+        outlets: MaskOutlets
     ) throws {
         program = compiled.program
         let layout = try modelInputLayout(program)
+        refiner = crf.enabled ? try CRFRefiner(crf, program: program, layout: layout, threads: threads) : nil
         source = try settings.open { DaemonLog.warning("capture: \($0)") }
         converter = try FrameConverter(source: source.format, input: layout, framing: framing, dctScaling: dctScaling)
         executor = try compiled.makeExecutor(threads: threads)
@@ -75,6 +81,8 @@ final class Pipeline: @unchecked Sendable {
     var outcome: Outcome { outcomeState.withLock { $0 } }
     var lastPublishNanoseconds: UInt64 { lastPublish.load(ordering: .acquiring) }
     var frameDrops: Int { captureDrops.load(ordering: .relaxed) + mailbox.dropped }
+    /// What the CRF stage does: `off`, or its size, iterations and frames.
+    var crfSummary: String { refiner?.summary ?? "off" }
 
     private func captureLoop() {
         var sequence: UInt64 = 0
@@ -122,6 +130,8 @@ final class Pipeline: @unchecked Sendable {
     private func inferenceLoop() {
         let maskDims = program.tensors[program.mask].dims
         let inputCount = layout.elementCount
+        let logits = UnsafeRawPointer(executor.pointer(program.logits))
+        var frameIndex = 0
         while !stopping.load(ordering: .acquiring) {
             guard let envelope = mailbox.take(timeoutNanoseconds: 200_000_000) else { continue }
             let started = monotonicNanoseconds()
@@ -129,13 +139,26 @@ final class Pipeline: @unchecked Sendable {
             executor.input.update(from: envelope.input, count: inputCount)
             pool.run()
             let inferred = monotonicNanoseconds()
+            var mask = executor.mask
+            var refined = inferred
+            if let refiner, frameIndex % refiner.everyNthFrame == 0 {
+                do {
+                    // The mailbox buffer still holds the frame: the arena's input may be overwritten.
+                    mask = try refiner.refine(input: envelope.input, logits: logits)
+                } catch {
+                    DaemonLog.warning("crf: \(error); mask published unrefined")
+                }
+                refined = monotonicNanoseconds()
+                outlets.figures.record(.crf, nanoseconds: refined &- inferred)
+            }
+            frameIndex &+= 1
             let info = MaskFrameInfo(
                 frameNumber: envelope.sequence, captureTimestampNanoseconds: envelope.captureTimestampNanoseconds,
                 inferenceNanoseconds: inferred &- started, width: maskDims.width, height: maskDims.height, classCount: program.classNames.count)
-            outlets.publish(mask: UnsafeRawBufferPointer(start: executor.mask, count: maskDims.elementCount), info: info)
+            outlets.publish(mask: UnsafeRawBufferPointer(start: mask, count: maskDims.elementCount), info: info)
             let published = monotonicNanoseconds()
             outlets.figures.record(.inference, nanoseconds: inferred &- started)
-            outlets.figures.record(.publish, nanoseconds: published &- inferred)
+            outlets.figures.record(.publish, nanoseconds: published &- refined)
             outlets.figures.setDrops(frameDrops)
             lastPublish.store(published, ordering: .releasing)
         }

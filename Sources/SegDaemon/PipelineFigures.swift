@@ -13,6 +13,8 @@ public final class PipelineFigures: Sendable {
         /// Waiting in the mailbox for the inference thread.
         case queued
         case inference
+        /// DenseCRF refinement (`[crf]`), on the frames it runs on: softmax, resizes, lattice, iterations.
+        case crf
         /// Ring and socket hand-off.
         case publish
 
@@ -21,6 +23,7 @@ public final class PipelineFigures: Sendable {
             case .capture: "latency.capture_ms"
             case .queued: "latency.queued_ms"
             case .inference: "latency.inference_ms"
+            case .crf: "latency.crf_ms"
             case .publish: "latency.publish_ms"
             }
         }
@@ -70,6 +73,9 @@ public final class PipelineFigures: Sendable {
 
     /// Frames published so far.
     public var frames: UInt64 { state.withLock { $0.frames } }
+
+    /// Frames timed in `stage` so far (the CRF stage counts only the frames it ran on).
+    public func frames(in stage: Stage) -> UInt64 { state.withLock { $0.stageCounts[stage.rawValue] } }
 
     public func status() -> PipelineStatus {
         state.withLock { w in

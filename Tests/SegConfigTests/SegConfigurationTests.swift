@@ -124,11 +124,11 @@ private func expectError(_ text: String, _ description: String, sourceLocation: 
         expectError("[engine.pool]\nsize = 2",
             "segd.toml line 1: engine.pool: unknown table in [engine] (known keys: threads, cache_dir)")
         expectError("[model]\npath = \"m.onnx\"\n\n[camera]\ndevice = \"/dev/video0\"",
-            "segd.toml line 4: camera: unknown section (known sections: [model], [engine], [quantization], [capture], [publish])")
+            "segd.toml line 4: camera: unknown section (known sections: [model], [engine], [quantization], [capture], [publish], [crf])")
         expectError("threads = 2\n[engine]",
-            "segd.toml line 1: threads: key outside any section (known sections: [model], [engine], [quantization], [capture], [publish])")
+            "segd.toml line 1: threads: key outside any section (known sections: [model], [engine], [quantization], [capture], [publish], [crf])")
         expectError("engine = 2", "segd.toml line 1: engine: expected a table [engine], got an integer 2")
-        expectError("[Engine]", "segd.toml line 1: Engine: unknown section (known sections: [model], [engine], [quantization], [capture], [publish])")
+        expectError("[Engine]", "segd.toml line 1: Engine: unknown section (known sections: [model], [engine], [quantization], [capture], [publish], [crf])")
     }
 
     @Test func syntaxErrorsCarryTheFileName() {
@@ -153,7 +153,7 @@ private func expectError(_ text: String, _ description: String, sourceLocation: 
             guard case .table(let t)? = table[section]?.kind else { return [] }
             return t.entries.map(\.key)
         }
-        #expect(table.entries.map(\.key) == ["model", "engine", "quantization", "capture", "publish"])
+        #expect(table.entries.map(\.key) == ["model", "engine", "quantization", "capture", "publish", "crf"])
         #expect(keys("model") == ["path"])
         #expect(keys("engine") == ["threads", "cache_dir"])
         #expect(keys("quantization") == [
@@ -166,6 +166,10 @@ private func expectError(_ text: String, _ description: String, sourceLocation: 
         #expect(keys("publish") == [
             "ring_path", "ring_slots", "socket_path", "socket_mode", "socket_group", "allowed_uids", "allowed_gids", "subscriber_queue",
             "subscriber_timeout_ms",
+        ])
+        #expect(keys("crf") == [
+            "enabled", "iterations", "gaussian_weight", "gaussian_xy_std", "bilateral_weight", "bilateral_xy_std", "bilateral_rgb_std",
+            "width", "height", "every_nth_frame",
         ])
     }
 
@@ -194,6 +198,65 @@ private func expectError(_ text: String, _ description: String, sourceLocation: 
         expectError("[publish]\nallowed_uids = [7, 7]", "segd.toml line 2: publish.allowed_uids[1]: 7 is already listed at index 0")
         expectError("[publish]\nallowed_gids = [-1]", "segd.toml line 2: publish.allowed_gids[0]: must be in 0...4294967294, got -1")
         expectError("[publish]\nring_slots = 1", "segd.toml line 2: publish.ring_slots: must be in 2...64, got 1")
+    }
+
+    @Test func crfSection() throws {
+        let defaults = SegConfiguration.defaults.crf
+        #expect(!defaults.enabled && defaults.iterations == 5 && defaults.everyNthFrame == 1)
+        #expect(defaults.gaussianWeight == 3 && defaults.gaussianXYStd == 1)
+        #expect(defaults.bilateralWeight == 4 && defaults.bilateralXYStd == 67 && defaults.bilateralRGBStd == 3)
+        #expect(defaults.width == 0 && defaults.height == 0)
+        let c = try SegConfiguration.parse("""
+            [crf]
+            enabled = true
+            iterations = 10
+            gaussian_weight = 2.5
+            gaussian_xy_std = 3
+            bilateral_weight = 5
+            bilateral_xy_std = 40.5
+            bilateral_rgb_std = 13
+            width = 160
+            height = 120
+            every_nth_frame = 3
+            """).crf
+        #expect(c.enabled && c.iterations == 10 && c.gaussianWeight == 2.5 && c.gaussianXYStd == 3)
+        #expect(c.bilateralWeight == 5 && c.bilateralXYStd == 40.5 && c.bilateralRGBStd == 13)
+        #expect(c.width == 160 && c.height == 120 && c.everyNthFrame == 3)
+        let low = try SegConfiguration.parse("[crf]\niterations = 0\ngaussian_weight = 0\nbilateral_weight = 0\nwidth = 1\nheight = 1\nevery_nth_frame = 1").crf
+        #expect(low.iterations == 0 && low.gaussianWeight == 0 && low.bilateralWeight == 0 && low.width == 1 && low.height == 1)
+        let high = try SegConfiguration.parse("""
+            [crf]
+            iterations = 20
+            gaussian_weight = 100
+            bilateral_xy_std = 1000
+            bilateral_rgb_std = 1000
+            width = 8192
+            height = 8192
+            every_nth_frame = 1000
+            """).crf
+        #expect(high.iterations == 20 && high.gaussianWeight == 100 && high.bilateralXYStd == 1000 && high.bilateralRGBStd == 1000)
+        #expect(high.width == 8192 && high.height == 8192 && high.everyNthFrame == 1000)
+    }
+
+    @Test func crfErrorsNameKeyAndLine() {
+        expectError("[crf]\nenabled = 1", "segd.toml line 2: crf.enabled: expected a boolean, got an integer 1")
+        expectError("[crf]\n\niterations = 21", "segd.toml line 3: crf.iterations: must be in 0...20, got 21")
+        expectError("[crf]\niterations = -1", "segd.toml line 2: crf.iterations: must be in 0...20, got -1")
+        expectError("[crf]\ngaussian_weight = -0.5", "segd.toml line 2: crf.gaussian_weight: must be in 0...100, got -0.5")
+        expectError("[crf]\nbilateral_weight = 100.5", "segd.toml line 2: crf.bilateral_weight: must be in 0...100, got 100.5")
+        expectError("[crf]\ngaussian_xy_std = 0", "segd.toml line 2: crf.gaussian_xy_std: must be greater than 0 and at most 1000, got 0")
+        expectError("[crf]\nbilateral_xy_std = 1001", "segd.toml line 2: crf.bilateral_xy_std: must be greater than 0 and at most 1000, got 1001")
+        expectError("[crf]\nbilateral_rgb_std = \"3\"", #"segd.toml line 2: crf.bilateral_rgb_std: expected a number, got a string "3""#)
+        expectError("[crf]\nwidth = 8193", "segd.toml line 2: crf.width: must be in 0...8192, got 8193")
+        expectError("[crf]\nheight = -1", "segd.toml line 2: crf.height: must be in 0...8192, got -1")
+        expectError("[crf]\nwidth = 2.0", "segd.toml line 2: crf.width: expected an integer, got a float 2.0")
+        expectError("[crf]\nevery_nth_frame = 0", "segd.toml line 2: crf.every_nth_frame: must be in 1...1000, got 0")
+        expectError("[crf]\nenabled = true\nwidth = 320",
+            "segd.toml line 2: crf.height: must be set when width is (both 0: the model's mask size), got 0")
+        expectError("[crf]\nenabled = true\nwidth = 0\nheight = 240",
+            "segd.toml line 3: crf.width: must be set when height is (both 0: the model's mask size), got 0")
+        expectError("[crf]\nenable = true",
+            "segd.toml line 2: crf.enable: unknown key in [crf] (known keys: enabled, iterations, gaussian_weight, gaussian_xy_std, bilateral_weight, bilateral_xy_std, bilateral_rgb_std, width, height, every_nth_frame)")
     }
 
     @Test func captureSection() throws {
