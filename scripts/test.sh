@@ -9,15 +9,18 @@
 #      allocation; whole compiled networks bit-exact with x86_64;
 #   4. Tests/Parity/run.sh: the engine against onnxruntime (float logits, one int8 conv layer,
 #      int8-vs-float agreement on real photos);
-#   5. Tests/Models/run.sh: every shipped model (models/) loads, keeps its classes, compiles with the
+#   5. Tests/CRF/run.sh: SegCRF (`segctl crf`) against pydensecrf2 on random and real images with
+#      both parameter sets and matrix compatibilities (label agreement >= 99.5%, max probability
+#      difference reported), and its refusals of NaN, infinite and negative probabilities;
+#   6. Tests/Models/run.sh: every shipped model (models/) loads, keeps its classes, compiles with the
 #      default config and segments held-out PETS frames as its committed expected masks;
-#   6. Tests/Publish/run.sh: the shared-memory ring under a full-speed writer with Swift and C readers
+#   7. Tests/Publish/run.sh: the shared-memory ring under a full-speed writer with Swift and C readers
 #      (no torn mask accepted in 100k frames, writer SIGKILLed and restarted), and the Python client
 #      against a real ring and a real socket server;
-#   7. Tests/System/run.sh capture: Debian's kernel boots under qemu and segctl captures from real
+#   8. Tests/System/run.sh capture: Debian's kernel boots under qemu and segctl captures from real
 #      V4L2 drivers: vivid (YUYV, NV12, two sizes, fps honoured, unplug and re-plug) and v4l2loopback
 #      fed MJPEG frames of the PETS clip with corrupt ones among them;
-#   8. systemd/check-units.sh (systemd-analyze verify prints nothing, security score <= 1.0) and
+#   9. systemd/check-units.sh (systemd-analyze verify prints nothing, security score <= 1.0) and
 #      Tests/System/run.sh systemd: a debootstrapped Debian 12 boots real systemd under qemu with
 #      segd installed from systemd/: readiness, masks, subscribers, socket activation, reload with a
 #      broken and a valid config, watchdog restarts after a hang and a camera stall, a clean stop.
@@ -30,6 +33,7 @@ swift test -c release
 swift test
 cross/embedded-test.sh "${EMBEDDED_CASES:-100}"
 Tests/Parity/run.sh
+Tests/CRF/run.sh
 Tests/Models/run.sh
 Tests/Publish/run.sh
 Tests/System/run.sh capture
