@@ -270,6 +270,15 @@ public final class PermutohedralLattice {
         let start = contributionStart.pointer
         let points = contributionPoint, weights = contributionWeight
         let lattice = values.pointer
+        if c == 1 {
+            // One channel (two labels): the sum stays in a register without the row loops.
+            for v in vertices {
+                var sum: Float = 0
+                for e in Int(start[v])..<Int(start[v &+ 1]) { sum += weights[e] * input[Int(points[e])] }
+                lattice[v &+ 1] = sum
+            }
+            return
+        }
         for v in vertices {
             sumScaledRows(into: lattice + (v &+ 1) &* c, count: c, terms: Int(start[v])..<Int(start[v &+ 1]),
                           weight: { weights[$0] }, row: { input + Int(points[$0]) &* c })
@@ -304,6 +313,14 @@ public final class PermutohedralLattice {
         let c = valueChannels, d1 = dimensions &+ 1
         let lattice = values.pointer
         let vertex = pointVertex, weight = pointSliceWeight
+        if c == 1 {
+            for p in points {
+                var sum: Float = 0
+                for e in (p &* d1)..<(p &* d1 &+ d1) { sum += weight[e] * lattice[Int(vertex[e])] }
+                output[p] = sum
+            }
+            return
+        }
         for p in points {
             sumScaledRows(into: output + p &* c, count: c, terms: (p &* d1)..<(p &* d1 &+ d1),
                           weight: { weight[$0] }, row: { UnsafePointer(lattice + Int(vertex[$0]) &* c) })
