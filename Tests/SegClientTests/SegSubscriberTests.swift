@@ -70,13 +70,14 @@ import Testing
             try subscriber.subscribe()
             _ = try subscriber.status(timeoutSeconds: 20)
         }
-        let status = try watcher.status(timeoutSeconds: 20)
+        // The server and the subscribers must outlive the status request: the optimizer may end an
+        // object's lifetime at its last use, and a released subscriber closes its connection.
+        let status = try withExtendedLifetime((server, subscribers)) { try watcher.status(timeoutSeconds: 20) }
         #expect(status.pipeline == subscriberTestStatus)
         #expect(status.subscribers == 2)
         #expect(status.connections == 3)
         #expect(status.queueDrops == 0 && status.framesSent == 0)
         #expect(status.uptimeNanoseconds > 0)
-        _ = server
     }
 
     @Test func aClientThatNeverReadsLosesFramesAndNoOneElseDoes() throws {
