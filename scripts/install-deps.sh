@@ -2,7 +2,7 @@
 # Installs what a fresh Debian/Ubuntu machine lacks to build and test segd, from Debian's packages:
 # libjpeg-turbo's TurboJPEG and libpng (still images), libv4l2 (cameras), cross compilers and
 # qemu-user for the ARM tests, python3-venv for the onnxruntime parity tests and the benchmark's
-# peers; for the system tests (Tests/System/run.sh) qemu-system-x86, busybox, cpio, v4l-utils and
+# peers, g++ and python3-dev for building pydensecrf2 (the CRF parity peer); for the system tests (Tests/System/run.sh) qemu-system-x86, busybox, cpio, v4l-utils and
 # the headers of Debian's current kernel (the guest's, to build v4l2loopback for it), debootstrap
 # and e2fsprogs (the systemd guest's image) and systemd (systemd-analyze for the unit checks).
 # Swift 6.3 itself is not packaged by Debian: it must already be on PATH (swift.org toolchain).
@@ -23,6 +23,10 @@ command -v gcc >/dev/null || packages+=(gcc)
 [ -f /usr/include/png.h ] || packages+=(libpng-dev)
 [ -f /usr/include/libv4l2.h ] || packages+=(libv4l-dev)
 python3 -c 'import venv, ensurepip' 2>/dev/null || packages+=(python3-venv)
+# pip builds pydensecrf2 (the CRF parity peer) from source: a C++ compiler and Python's headers.
+command -v g++ >/dev/null || packages+=(g++)
+python3 -c 'import sysconfig, os, sys; sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))' ||
+  packages+=(python3-dev)
 
 # The system tests' packages, without their recommends (qemu's would bring a GUI). The guest kernel
 # is the one linux-image-amd64 depends on, as Tests/System/build-guest.sh finds it in apt's lists

@@ -295,7 +295,9 @@ public final class DenseCRF: PartitionedWork {
 
     // MARK: PartitionedWork
 
-    public var stepCount: Int { CRFStep.count }
+    /// 0: the phases depend on each other's state (the lattice, the axis, the iteration), so
+    /// `infer` and `setImage` drive them one by one and `WorkerPool.run()` has nothing to run.
+    public var stepCount: Int { 0 }
 
     public func unitCount(_ index: Int) -> Int {
         switch index {
@@ -452,5 +454,4 @@ enum CRFStep {
     static let slice = 2
     static let update = 3
     static let finishWithoutIterations = 4
-    static let count = 5
 }

@@ -24,8 +24,10 @@ final class CRFRefiner {
     private let pool: WorkerPool?
     private let labels: Int
     private let logitPixelCount: Int
-    /// For int8 logits; float logits go through `planarSoftmax`.
+    /// For int8 logits; float logits go through `planarSoftmax`, with `floatSoftmax` (empty for
+    /// int8 logits) holding its pixel-major result.
     private let softmax: DequantizedSoftmax?
+    private let floatSoftmax: AlignedBuffer
     /// Planar probabilities at the logits' size, and at the CRF size (the same buffer when the
     /// sizes agree).
     private let probabilities: AlignedBuffer
@@ -66,6 +68,7 @@ final class CRFRefiner {
                 ? try DequantizedSoftmax(
                     pixelCount: logitPixelCount, channels: labels, scale: logits.scale, pixelStride: 1, channelStride: logitPixelCount)
                 : nil
+            floatSoftmax = AlignedBuffer(byteCount: softmax == nil ? logitPixelCount * labels * 4 : 0)
             probabilities = AlignedBuffer(byteCount: logitPixelCount * labels * 4)
             if logits.dims.width == width && logits.dims.height == height {
                 probabilityResize = nil
@@ -141,18 +144,10 @@ final class CRFRefiner {
     /// Softmax over the channels of each pixel of NHWC float logits, written as planes.
     private func planarSoftmax(_ logits: UnsafePointer<Float>, into planes: UnsafeMutablePointer<Float>) {
         let n = logitPixelCount
+        let pixelMajor = floatSoftmax.typed(Float.self, count: n * labels)
+        softmaxFloat(pixelCount: n, channels: labels, input: logits, output: pixelMajor)
         for p in 0..<n {
-            let pixel = logits + p &* labels
-            var largest = pixel[0]
-            for c in 1..<labels where pixel[c] > largest { largest = pixel[c] }
-            var sum: Float = 0
-            for c in 0..<labels {
-                let e = floatExp(pixel[c] - largest)
-                planes[c &* n &+ p] = e
-                sum += e
-            }
-            let inverse = 1 / sum
-            for c in 0..<labels { planes[c &* n &+ p] *= inverse }
+            for c in 0..<labels { planes[c &* n &+ p] = pixelMajor[p &* labels &+ c] }
         }
     }
 }

@@ -14,7 +14,11 @@ import Testing
 /// `deeplab_lite_161` (21 classes, 161 x 161) compiled to int8 once for the tests below, calibrated
 /// on smooth synthetic images spanning the normalized range of 8-bit colours (the input's int8
 /// range comes from them: a narrower one would clip the frame's colours).
-private let fixtureModel = Result { () throws -> CompiledModel in
+private let fixtureModel = Result { try compileFixture(floatLayers: []) }
+/// The same with the head kept in float, so that the logits are float.
+private let floatHeadModel = Result { try compileFixture(floatLayers: ["/fc8/Conv", "/Resize"]) }
+
+private func compileFixture(floatLayers: [String]) throws -> CompiledModel {
     let path = String(#filePath.dropLast("SegDaemonTests/CRFStageTests.swift".count)) + "Fixtures/models/deeplab_lite_161.onnx"
     let graph = try ModelCompiler.importGraph(try ImageCodecs.readFile(path))
     let shape = graph.values[graph.input].shape
@@ -26,6 +30,7 @@ private let fixtureModel = Result { () throws -> CompiledModel in
     }
     var quantization = QuantizationConfig()
     quantization.method = .minMax
+    quantization.floatLayers = floatLayers
     let artifact = try ModelCompiler.compile(graph: graph, quantization: quantization, calibration: CalibrationSet(tensors: calibration, files: []))
     return try CompiledModel(copying: artifact.bytes)
 }
@@ -72,36 +77,45 @@ private func patternInput(_ layout: ModelInputLayout) throws -> AlignedBuffer {
     }
 
     @Test func refinedMasksHoldClassIdsAndDifferFromTheArgmax() throws {
-        let model = try fixtureModel.get()
-        let program = model.program
-        let layout = try modelInputLayout(program)
-        let input = try patternInput(layout)
-        let frame = UnsafePointer(input.typed(Int8.self, count: layout.elementCount))
-        let executor = try model.makeExecutor()
-        executor.input.update(from: frame, count: layout.elementCount)
-        executor.run()
-        let maskCount = program.tensors[program.mask].dims.elementCount
-        let plain = Array(UnsafeBufferPointer(start: executor.mask, count: maskCount))
-        let logits = UnsafeRawPointer(executor.pointer(program.logits))
-        // The CRF at the mask size, smaller (probabilities and image resized down, mask back up) and
-        // larger (resized up, mask back down).
-        for (width, height) in [(0, 0), (96, 80), (240, 200)] {
+        let run = try PatternInference(try fixtureModel.get())
+        // The buffers behind frame and logits must live until the last refine.
+        try withExtendedLifetime(run) {
+            let (program, layout, frame, plain, logits) = (run.program, run.layout, run.frame, run.mask, run.logits)
+            let maskCount = plain.count
+            // The CRF at the mask size, smaller (probabilities and image resized down, mask back up) and
+            // larger (resized up, mask back down).
+            for (width, height) in [(0, 0), (96, 80), (240, 200)] {
+                var section = CRFSection()
+                section.enabled = true
+                section.width = width
+                section.height = height
+                let refiner = try CRFRefiner(section, program: program, layout: layout, threads: 2)
+                let refined = Array(UnsafeBufferPointer(start: try refiner.refine(input: frame, logits: logits), count: maskCount))
+                #expect(refined.allSatisfy { Int($0) < program.classNames.count })
+                let changed = zip(refined, plain).filter { $0 != $1 }.count
+                #expect(changed > 0 && changed < maskCount / 2, "\(width)x\(height): \(changed) of \(maskCount) pixels changed")
+            }
+            // No iterations at the mask size: the most probable class of the softmax, which is the argmax.
             var section = CRFSection()
             section.enabled = true
-            section.width = width
-            section.height = height
-            let refiner = try CRFRefiner(section, program: program, layout: layout, threads: 2)
-            let refined = Array(UnsafeBufferPointer(start: try refiner.refine(input: frame, logits: logits), count: maskCount))
-            #expect(refined.allSatisfy { Int($0) < program.classNames.count })
-            let changed = zip(refined, plain).filter { $0 != $1 }.count
-            #expect(changed > 0 && changed < maskCount / 2, "\(width)x\(height): \(changed) of \(maskCount) pixels changed")
+            section.iterations = 0
+            let refiner = try CRFRefiner(section, program: program, layout: layout, threads: 1)
+            #expect(Array(UnsafeBufferPointer(start: try refiner.refine(input: frame, logits: logits), count: maskCount)) == plain)
         }
-        // No iterations at the mask size: the most probable class of the softmax, which is the argmax.
+    }
+
+    /// Float logits (a head kept in float) take the float softmax: with no iterations the refined
+    /// mask is the argmax, so the planes are the logits' classes in order.
+    @Test func floatLogitsGiveTheArgmaxWithoutIterations() throws {
+        let run = try PatternInference(try floatHeadModel.get())
+        #expect(run.program.tensors[run.program.logits].elementType != .int8)
         var section = CRFSection()
         section.enabled = true
         section.iterations = 0
-        let refiner = try CRFRefiner(section, program: program, layout: layout, threads: 1)
-        #expect(Array(UnsafeBufferPointer(start: try refiner.refine(input: frame, logits: logits), count: maskCount)) == plain)
+        let refiner = try CRFRefiner(section, program: run.program, layout: run.layout, threads: 1)
+        let refined = try withExtendedLifetime(run) { try Array(UnsafeBufferPointer(start: refiner.refine(input: run.frame, logits: run.logits), count: run.mask.count)) }
+        #expect(refined == run.mask)
+        #expect(Set(run.mask).count > 1)
     }
 
     @Test func pipelineRefinesEveryNthFrameAndPublishesMasksOfTheAdvertisedSize() throws {
@@ -142,5 +156,28 @@ private func patternInput(_ layout: ModelInputLayout) throws -> AlignedBuffer {
         let latest = try mask.withUnsafeMutableBytes { try reader.latest(into: $0) }
         #expect(latest?.info.width == maskDims.width && latest?.info.height == maskDims.height)
         #expect(mask[0..<maskDims.elementCount].allSatisfy { Int($0) < model.program.classNames.count })
+    }
+}
+
+/// One inference of `model` on the test pattern: the input, the argmax mask and the logits, which
+/// stay valid as long as this value.
+private struct PatternInference {
+    let program: NetworkProgram
+    let layout: ModelInputLayout
+    let input: AlignedBuffer
+    let executor: NetworkExecutor
+    let mask: [UInt8]
+
+    var frame: UnsafePointer<Int8> { UnsafePointer(input.typed(Int8.self, count: layout.elementCount)) }
+    var logits: UnsafeRawPointer { UnsafeRawPointer(executor.pointer(program.logits)) }
+
+    init(_ model: CompiledModel) throws {
+        program = model.program
+        layout = try modelInputLayout(program)
+        input = try patternInput(layout)
+        executor = try model.makeExecutor()
+        executor.input.update(from: UnsafePointer(input.typed(Int8.self, count: layout.elementCount)), count: layout.elementCount)
+        executor.run()
+        mask = Array(UnsafeBufferPointer(start: executor.mask, count: program.tensors[program.mask].dims.elementCount))
     }
 }
