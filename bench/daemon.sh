@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # segd's own figures on the replay source (issue 7's targets): DeepLab-lite int8 on the 640x480 PETS
 # clip at 30 fps, 1 inference thread. Prints
-#   - heap allocations per frame in steady state: segd runs twice under bench/malloc_count.c
-#     (LD_PRELOAD), for SHORT and LONG seconds; (allocations B - A) / (frames B - A);
-#   - resident memory (VmRSS, and the peak VmHWM) at the end of the long run;
+#   - heap allocations per frame in steady state: segd runs under bench/malloc_count.c
+#     (LD_PRELOAD), which prints its count on SIGUSR2; after SHORT seconds of warm-up segd's status
+#     gives the frame count A and a signal the allocation count A, LONG seconds later a signal and
+#     the status give B; (allocations B - A) / (frames B - A), with no socket traffic in between;
+#   - resident memory (VmRSS, and the peak VmHWM) at the end of the run;
 #   - capture + conversion + publish time against inference time (p50 of each stage, from segd's
 #     status), and capture-to-publish latency p50/p99.
 #
@@ -35,35 +37,32 @@ ring_path = "$ROOT/$work/run/masks.ring"
 socket_path = "$ROOT/$work/run/segd.sock"
 TOML
 
-# run NAME SECONDS: segd for SECONDS; leaves NAME.log (stderr), NAME.status, NAME.memory.
-run() {
-  LD_PRELOAD="$ROOT/$work/malloc_count.so" .build/release/segd --config "$work/segd.toml" 2> "$work/$1.log" &
-  local pid=$!
-  for _ in $(seq 300); do [ -S "$work/run/segd.sock" ] && break; sleep 0.1; done
-  sleep "$2"
-  .build/release/segctl subscribe --socket "$work/run/segd.sock" --status --json > "$work/$1.status"
-  grep -E '^Vm(RSS|HWM)' "/proc/$pid/status" > "$work/$1.memory"
-  kill -TERM "$pid"
-  wait "$pid"
-}
-run short "$SHORT"
-run long "$LONG"
+status() { .build/release/segctl subscribe --socket "$work/run/segd.sock" --status --json > "$work/$1.status"; }
+LD_PRELOAD="$ROOT/$work/malloc_count.so" .build/release/segd --config "$work/segd.toml" 2> "$work/segd.log" &
+pid=$!
+for _ in $(seq 300); do [ -S "$work/run/segd.sock" ] && break; sleep 0.1; done
+sleep "$SHORT"
+status a
+kill -USR2 "$pid"
+sleep "$LONG"
+kill -USR2 "$pid"
+status b
+grep -E '^Vm(RSS|HWM)' "/proc/$pid/status" > "$work/segd.memory"
+kill -TERM "$pid"
+wait "$pid"
 
 python3 - "$work" <<'PY'
 import json, re, sys
 work = sys.argv[1]
-def counts(name):
-    log = open(f"{work}/{name}.log").read()
-    frames = int(re.search(r"segd stopped: (\d+) masks published", log).group(1))
-    allocations = int(re.search(r"malloc_count: (\d+)", log).group(1))
-    return frames, allocations
-(fa, aa), (fb, ab) = counts("short"), counts("long")
-status = json.load(open(f"{work}/long.status"))
+counts = [int(n) for n in re.findall(r"malloc_count: (\d+)", open(f"{work}/segd.log").read())]
+aa, ab = counts[0], counts[1]
+fa, fb = (json.load(open(f"{work}/{name}.status"))["frames"] for name in ("a", "b"))
+status = json.load(open(f"{work}/b.status"))
 extras = {e["key"]: e["value"] for e in status.get("extras", [])} if isinstance(status.get("extras"), list) else status.get("extras", {})
 def p50(key):
     return float(re.search(r"p50 ([0-9.]+)", extras[key]).group(1))
-memory = dict(line.split(":") for line in open(f"{work}/long.memory").read().splitlines())
-print(f"frames: {fa} (short run), {fb} (long run); fps {status['fps']:.2f}")
+memory = dict(line.split(":") for line in open(f"{work}/segd.memory").read().splitlines())
+print(f"frames: {fa} after warm-up, {fb} at the end; fps {status['fps']:.2f}")
 print(f"heap allocations per frame in steady state: {(ab - aa) / (fb - fa):.2f} ({ab - aa} allocations over {fb - fa} frames)")
 print(f"resident memory at the end: VmRSS {memory['VmRSS'].strip()}, peak VmHWM {memory['VmHWM'].strip()} (target VmRSS <= 64 MB)")
 capture, queued, inference, publish = (p50(k) for k in ("latency.capture_ms", "latency.queued_ms", "latency.inference_ms", "latency.publish_ms"))

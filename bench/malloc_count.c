@@ -1,9 +1,11 @@
 /* LD_PRELOAD library counting heap allocations (malloc, calloc, realloc, aligned variants) of a
- * whole process, printed to stderr at exit as `malloc_count: N`. bench/daemon.sh runs segd with
- * it twice, for different numbers of frames: the difference per frame is what the frame path
- * allocates in steady state. Build: gcc -O2 -shared -fPIC -o malloc_count.so malloc_count.c -ldl */
+ * whole process, printed to stderr as `malloc_count: N` on SIGUSR2 and at exit. bench/daemon.sh
+ * signals segd twice, frames apart, with nothing but frames flowing in between: the difference per
+ * frame is what the frame path allocates in steady state.
+ * Build: gcc -O2 -shared -fPIC -o malloc_count.so malloc_count.c -ldl */
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,8 +47,21 @@ void free(void *pointer) {
     next(pointer);
 }
 
-__attribute__((destructor)) static void report(void) {
+static void report(void) {
     char line[64];
     int length = snprintf(line, sizeof line, "malloc_count: %lu\n", atomic_load(&allocations));
     if (write(STDERR_FILENO, line, (size_t)length) < 0) return;
 }
+
+static void on_signal(int signal) {
+    (void)signal;
+    report();
+}
+
+__attribute__((constructor)) static void install(void) {
+    struct sigaction action = {.sa_handler = on_signal, .sa_flags = SA_RESTART};
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGUSR2, &action, NULL);
+}
+
+__attribute__((destructor)) static void report_at_exit(void) { report(); }

@@ -27,12 +27,12 @@ esac
 SDKROOT=$(swift sdk configure --show-configuration "$SDK" "$TRIPLE" | sed -n 's/^sdkRootPath: //p')
 [ -d "$SDKROOT" ] || missing "Swift SDK '$SDK' has no sysroot for $TRIPLE"
 absent=()
-for f in usr/include/libv4l2.h usr/include/turbojpeg.h usr/include/png.h; do
+for f in usr/include/libv4l2.h usr/include/jpeglib.h usr/include/turbojpeg.h usr/include/png.h; do
   [ -e "$SDKROOT/$f" ] || absent+=("$f")
 done
 if [ "${#absent[@]}" -gt 0 ]; then
   case "$TRIPLE" in
-    *-musl) missing "the SDK's musl sysroot $SDKROOT lacks ${absent[*]}: libv4l2, libturbojpeg and libpng must be built for musl (static) and installed there" ;;
+    *-musl) missing "the SDK's musl sysroot $SDKROOT lacks ${absent[*]}: libv4l2, libjpeg-turbo and libpng must be built for musl (static) and installed there" ;;
     *) missing "the SDK's sysroot $SDKROOT lacks ${absent[*]}; add Debian 12's with:
   tar -C \"\$(cross/sysroot.sh arm64)\" -cf - . | tar -C '$SDKROOT' -xf - --skip-old-files --keep-directory-symlink" ;;
   esac

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds a Debian 12 (bookworm) sysroot for an ARM board from Debian's own packages: glibc, libgcc,
-# libstdc++, the kernel headers and the C libraries segd links (libv4l2, libturbojpeg, libpng, zlib).
+# libstdc++, the kernel headers and the C libraries segd links (libv4l2, libjpeg, libturbojpeg, libpng, zlib).
 # It is what a Swift SDK for the board is made over (cross/README.md) and what cross/check-sysroot.sh
 # links a C program against.
 #
@@ -185,8 +185,8 @@ fi
 
 # What the daemon's build needs, for this triple; -e follows the links, so dangling ones fail too.
 need=(usr/include/stdio.h usr/include/linux/videodev2.h usr/include/$TRIPLE/asm/ioctl.h
-      usr/include/libv4l2.h usr/include/turbojpeg.h usr/include/png.h usr/include/zlib.h
-      usr/lib/$TRIPLE/libc.so usr/lib/$TRIPLE/libm.so usr/lib/$TRIPLE/libv4l2.so
+      usr/include/libv4l2.h usr/include/jpeglib.h usr/include/turbojpeg.h usr/include/png.h usr/include/zlib.h
+      usr/lib/$TRIPLE/libc.so usr/lib/$TRIPLE/libm.so usr/lib/$TRIPLE/libv4l2.so usr/lib/$TRIPLE/libjpeg.so
       usr/lib/$TRIPLE/libturbojpeg.so usr/lib/$TRIPLE/libpng16.so usr/lib/$TRIPLE/libz.so
       usr/lib/$TRIPLE/crt1.o usr/lib/gcc/$TRIPLE/12/crtbegin.o usr/lib/gcc/$TRIPLE/12/libgcc.a
       usr/lib/gcc/$TRIPLE/12/libstdc++.so usr/include/c++/12/vector)

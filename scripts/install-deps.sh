@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what a fresh Debian/Ubuntu machine lacks to build and test segd, from Debian's packages:
-# libjpeg-turbo's TurboJPEG and libpng (still images), libv4l2 (cameras), cross compilers and
+# libjpeg-turbo (libjpeg for camera frames, TurboJPEG for still images) and libpng, libv4l2 (cameras), cross compilers and
 # qemu-user for the ARM tests, python3-venv for the onnxruntime parity tests and the benchmark's
 # peers, g++ and python3-dev for building pydensecrf2 (the CRF parity peer); for the system tests (Tests/System/run.sh) qemu-system-x86, busybox, cpio, v4l-utils and
 # the headers of Debian's current kernel (the guest's, to build v4l2loopback for it), debootstrap
@@ -20,6 +20,7 @@ command -v aarch64-linux-gnu-gcc >/dev/null || packages+=(gcc-aarch64-linux-gnu)
 command -v arm-linux-gnueabihf-gcc >/dev/null || packages+=(gcc-arm-linux-gnueabihf)
 command -v gcc >/dev/null || packages+=(gcc)
 [ -f /usr/include/turbojpeg.h ] || packages+=(libturbojpeg0-dev)
+[ -f /usr/include/jpeglib.h ] || packages+=(libjpeg62-turbo-dev)
 [ -f /usr/include/png.h ] || packages+=(libpng-dev)
 [ -f /usr/include/libv4l2.h ] || packages+=(libv4l-dev)
 python3 -c 'import venv, ensurepip' 2>/dev/null || packages+=(python3-venv)

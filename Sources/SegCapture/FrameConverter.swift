@@ -5,8 +5,9 @@ import SegKernels
 /// decoded by `MJPEGDecoder` (at a DCT scale near the input size) into RGB24, then converted.
 ///
 /// A frame whose bytes do not hold its image is dropped: `convert` returns false and counts it,
-/// and never traps on bad bytes. Everything is planned at init; `convert` allocates nothing (but
-/// libjpeg-turbo's own per-image memory, see `MJPEGDecoder`) and checks only O(1) things.
+/// and never traps on bad bytes. Everything is planned at init; `convert` allocates nothing once an
+/// MJPEG stream's first frame has sized the decoder's arena (see `MJPEGDecoder`) and checks only
+/// O(1) things.
 ///
 /// Not thread-safe: one thread converts at a time (the workspace, decoder and counters are
 /// shared by all calls).

@@ -1,17 +1,18 @@
-import CTurboJPEG
+import CJPEGDecoder
 import SegKernels
 
 /// Decodes the JPEG frames of one MJPEG stream into RGB24 with libjpeg-turbo, at a DCT scale
 /// (`DCTScale`) chosen once, into a buffer it owns and reuses for every frame.
 ///
 /// Corrupt frames are errors, never crashes: the frame must hold one whole JPEG of the stream's
-/// size, and libjpeg-turbo stops at its first warning (`TJFLAG_STOPONWARNING`; a warning means
-/// part of the image is garbage) and after 500 progressive scans (`TJFLAG_LIMITSCANS`; a crafted
-/// frame cannot make it spin). Swift code allocates nothing per frame; libjpeg-turbo mallocs and
-/// frees its per-image working memory inside each `decode` (a constant number of blocks: the
-/// library offers no way to keep them).
+/// size, and decoding stops at libjpeg's first warning (a warning means part of the image is
+/// garbage) and after 500 progressive scans (a crafted frame cannot make it spin). Nothing is
+/// allocated per frame once the first frame has been decoded: libjpeg's per-image working memory
+/// comes from an arena kept across frames (`CJPEGDecoder`), which grows only when a frame needs
+/// more than the earlier ones did. (Progressive JPEGs, which cameras do not send, still allocate
+/// their coefficient buffers per image inside libjpeg.)
 ///
-/// Not thread-safe: one thread decodes at a time (one TurboJPEG handle, one output buffer).
+/// Not thread-safe: one thread decodes at a time (one libjpeg decompressor, one output buffer).
 public final class MJPEGDecoder {
     /// The stream's frame size, in source pixels.
     public let width: Int
@@ -28,7 +29,7 @@ public final class MJPEGDecoder {
 
     private let output: AlignedBuffer
     private let outputByteCount: Int
-    private let handle: tjhandle
+    private let decoder: OpaquePointer
 
     /// - Parameters:
     ///   - width: pixels per row of every frame.
@@ -40,10 +41,10 @@ public final class MJPEGDecoder {
         guard (1...65500).contains(width), (1...65500).contains(height) else {
             throw CaptureError.unusable(device: "MJPEG decoder", reason: "\(width)x\(height) is not a JPEG image size (1...65500)")
         }
-        guard let handle = tjInitDecompress() else {
-            throw CaptureError.unusable(device: "MJPEG decoder", reason: "libjpeg-turbo: \(String(cString: tjGetErrorStr2(nil)))")
+        guard let decoder = segd_jpeg_decoder_create() else {
+            throw CaptureError.unusable(device: "MJPEG decoder", reason: "libjpeg-turbo cannot start (out of memory)")
         }
-        self.handle = handle
+        self.decoder = decoder
         self.width = width
         self.height = height
         self.scale = scale
@@ -53,7 +54,7 @@ public final class MJPEGDecoder {
         output = AlignedBuffer(byteCount: outputByteCount)
     }
 
-    deinit { tjDestroy(handle) }
+    deinit { segd_jpeg_decoder_destroy(decoder) }
 
     /// Decodes one frame into `pixels`. `frame` may run past the image (padding after the
     /// end-of-image marker is ignored).
@@ -66,20 +67,24 @@ public final class MJPEGDecoder {
             let startsLikeJPEG = frame.count >= 2 && frame[0] == 0xFF && frame[1] == 0xD8
             return .failure(startsLikeJPEG ? .truncated : .notJPEG)
         }
-        var imageWidth: Int32 = 0, imageHeight: Int32 = 0, subsampling: Int32 = 0, colourspace: Int32 = 0
-        guard tjDecompressHeader3(handle, jpeg, UInt(length), &imageWidth, &imageHeight, &subsampling, &colourspace) == 0 else {
-            return .failure(.unreadableHeader)
+        var foundWidth: Int32 = 0, foundHeight: Int32 = 0
+        let status = segd_jpeg_decode_rgb(
+            decoder, jpeg, length, Int32(scale.denominator), Int32(width), Int32(height),
+            output.typed(UInt8.self, count: outputByteCount), outputWidth * 3, Int32(outputWidth), Int32(outputHeight),
+            &foundWidth, &foundHeight)
+        switch status {
+        case SEGD_JPEG_DECODED: return .success(())
+        case SEGD_JPEG_UNREADABLE_HEADER: return .failure(.unreadableHeader)
+        case SEGD_JPEG_WRONG_SIZE: return .failure(.wrongSize(width: Int(foundWidth), height: Int(foundHeight)))
+        default: return .failure(.undecodable)
         }
-        guard Int(imageWidth) == width, Int(imageHeight) == height else {
-            return .failure(.wrongSize(width: Int(imageWidth), height: Int(imageHeight)))
-        }
-        // Asking for exactly the scaled size selects that scale (the largest that fits).
-        let status = tjDecompress2(
-            handle, jpeg, UInt(length), output.typed(UInt8.self, count: outputByteCount), Int32(outputWidth),
-            Int32(outputWidth * 3), Int32(outputHeight), Int32(TJPF_RGB.rawValue), TJFLAG_STOPONWARNING | TJFLAG_LIMITSCANS)
-        return status == 0 ? .success(()) : .failure(.undecodable)
     }
 
+    /// Bytes of libjpeg working memory kept across frames, and how many times that arena grew
+    /// (each growth is one allocation; a stream's first frame makes one).
+    public var workingMemoryBytes: Int { segd_jpeg_decoder_arena_bytes(decoder) }
+    public var workingMemoryGrowths: Int { segd_jpeg_decoder_arena_growths(decoder) }
+
     /// libjpeg-turbo's message about the last failed `decode` (for logs; allocates).
-    public var lastLibraryMessage: String { String(cString: tjGetErrorStr2(handle)) }
+    public var lastLibraryMessage: String { String(cString: segd_jpeg_decoder_message(decoder)) }
 }

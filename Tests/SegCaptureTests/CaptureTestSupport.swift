@@ -36,8 +36,11 @@ func syntheticPhoto(width: Int, height: Int, seed: UInt64 = 1) -> [UInt8] {
     return pixels
 }
 
-/// `rgb` (packed RGB24) as a baseline JPEG made by libjpeg-turbo (4:2:2, as UVC cameras send).
-func encodeJPEG(_ rgb: [UInt8], width: Int, height: Int, quality: Int32 = 90) -> [UInt8] {
+/// `rgb` (packed RGB24) as a JPEG made by libjpeg-turbo: baseline 4:2:2 unless told otherwise
+/// (what UVC cameras send).
+func encodeJPEG(
+    _ rgb: [UInt8], width: Int, height: Int, quality: Int32 = 90, subsampling: TJSAMP = TJSAMP_422, progressive: Bool = false
+) -> [UInt8] {
     let handle = tjInitCompress()!
     defer { tjDestroy(handle) }
     var jpeg: UnsafeMutablePointer<UInt8>?
@@ -45,14 +48,15 @@ func encodeJPEG(_ rgb: [UInt8], width: Int, height: Int, quality: Int32 = 90) ->
     let status = rgb.withUnsafeBufferPointer {
         tjCompress2(
             handle, $0.baseAddress, Int32(width), Int32(width * 3), Int32(height), Int32(TJPF_RGB.rawValue), &jpeg, &size,
-            Int32(TJSAMP_422.rawValue), quality, 0)
+            Int32(subsampling.rawValue), quality, progressive ? TJFLAG_PROGRESSIVE : 0)
     }
     precondition(status == 0, String(cString: tjGetErrorStr2(handle)))
     defer { tjFree(jpeg) }
     return Array(UnsafeBufferPointer(start: jpeg, count: Int(size)))
 }
 
-/// `jpeg` decoded at full size into packed RGB24 by libjpeg-turbo, as `MJPEGDecoder` does.
+/// `jpeg` decoded by TurboJPEG into packed RGB24 of `width x height`: full size, or a DCT scale
+/// when that is the image's size scaled (TurboJPEG picks the largest scale that fits).
 func decodeJPEG(_ jpeg: [UInt8], width: Int, height: Int) -> [UInt8] {
     let handle = tjInitDecompress()!
     defer { tjDestroy(handle) }

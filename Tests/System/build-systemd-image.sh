@@ -23,7 +23,7 @@ OUT=$ROOT/.system/systemd
 BASE=$OUT/base
 # systemd and udev as the board has them; procps for the unit's /bin/kill; kmod for modprobe vivid;
 # v4l-utils for v4l2-ctl; the shared libraries segd and segctl load besides libc.
-PACKAGES=systemd,systemd-sysv,udev,procps,kmod,v4l-utils,libv4l-0,libturbojpeg0,libpng16-16,libstdc++6
+PACKAGES=systemd,systemd-sysv,udev,procps,kmod,v4l-utils,libv4l-0,libjpeg62-turbo,libturbojpeg0,libpng16-16,libstdc++6
 # Modules the guest loads: the disk and its filesystem (from the initramfs), the 9p shares, vivid.
 GUEST_MODULES="virtio_pci virtio_blk ext4 crc32c_generic 9p 9pnet_virtio vivid"
 
