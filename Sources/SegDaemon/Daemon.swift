@@ -18,6 +18,8 @@ public final class Daemon {
     private var model: CompiledModel
     private var outlets: MaskOutlets
     private var pipeline: Pipeline
+    /// Nil when systemd's watchdog is off.
+    private var watchdog: WatchdogPacer?
 
     /// Loads `configPath` and brings everything up (model compiled or loaded from the cache, ring,
     /// socket, camera); throws a message naming what failed.
@@ -40,7 +42,8 @@ public final class Daemon {
         DaemonLog.info(
             "segd ready: \(pipeline.source.format), model \(model.program.modelName), \(configuration.engine.threads) thread(s), CRF \(pipeline.crfSummary)")
         var signals = Daemon.handledSignals()
-        var lastWatchdog = monotonicNanoseconds(), publishedAtLastWatchdog: UInt64 = 0, lastStatus: UInt64 = 0
+        var lastStatus: UInt64 = 0
+        watchdog = notifier.watchdogIntervalNanoseconds.map { WatchdogPacer(interval: $0, start: monotonicNanoseconds()) }
         while true {
             var timeout = timespec(tv_sec: 0, tv_nsec: 250_000_000)
             let signal = sigtimedwait(&signals, nil, &timeout)
@@ -67,20 +70,18 @@ public final class Daemon {
                 return 1
             }
             let now = monotonicNanoseconds()
-            if let interval = notifier.watchdogIntervalNanoseconds, now &- lastWatchdog >= interval {
-                // Only a pipeline that published since the last ping counts as alive: a stalled
-                // camera or a hung inference must let the watchdog fire.
-                let published = pipeline.lastPublishNanoseconds
-                if published > publishedAtLastWatchdog {
-                    notifier.notify("WATCHDOG=1")
-                    publishedAtLastWatchdog = published
-                }
-                lastWatchdog = now
-            }
+            petWatchdogIfMasksFlow(now: now)
             if notifier.isActive && now &- lastStatus >= 2_000_000_000 {
                 notifier.notify("STATUS=\(statusLine())")
                 lastStatus = now
             }
+        }
+    }
+
+    /// WATCHDOG=1 when `WatchdogPacer` says so.
+    private func petWatchdogIfMasksFlow(now: UInt64, promptly: Bool = false) {
+        if watchdog?.shouldPing(now: now, newestMask: pipeline.lastPublishNanoseconds, promptly: promptly) == true {
+            notifier.notify("WATCHDOG=1")
         }
     }
 
@@ -108,6 +109,9 @@ public final class Daemon {
     /// SIGHUP: the new configuration replaces the running one only when all of it is valid and
     /// everything it needs came up; otherwise the old one goes on.
     private func reload() {
+        // A reload stops the pipeline for a while (a new camera setting, maybe a re-quantized
+        // model): the masks of the old one still count, so the reload starts with a fresh period.
+        petWatchdogIfMasksFlow(now: monotonicNanoseconds(), promptly: true)
         notifier.notifyReloading()
         DaemonLog.info("reloading \(configPath)")
         defer { notifier.notify("READY=1\nSTATUS=\(statusLine())") }

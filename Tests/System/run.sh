@@ -15,7 +15,8 @@
 #   Tests/System/run.sh capture|systemd   (needs scripts/install-deps.sh's packages)
 #
 # The guest's serial console goes to .system/results/SUITE/console.log; its tail is printed when the
-# suite fails. SYSTEM_TEST_TIMEOUT (seconds, default 600) bounds the guest's run.
+# suite fails. SYSTEM_TEST_TIMEOUT (seconds; default 600 for capture, 900 for systemd, whose steps
+# may each wait out their own limits) bounds the guest's run.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
@@ -58,17 +59,28 @@ case $SUITE in
       -drive file=.system/systemd/root.img,if=virtio,format=raw,snapshot=on
       -virtfs "local,path=$swift_lib,mount_tag=swiftlib,security_model=none,readonly=on")
     append="segd.share=swiftlib:$swift_lib"
+    default_timeout=900
     ;;
   *)
     guest=(-initrd .system/guest/initramfs.gz
       -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap)
     append=""
+    default_timeout=600
     ;;
 esac
 # -cpu max: segctl and segd are built for x86-64-v3 (AVX2, FMA, BMI2), which TCG emulates since
 # qemu 7.2. multidevs=remap: the host's root spans several filesystems (/proc, /sys, mounts).
+# What a failed run shows: the guest's steps so far, the daemon's journal and the console's end.
+report_guest() {
+  local name
+  for name in events.txt journal-live.txt console.log; do
+    [ -s "$RESULTS/$name" ] || continue
+    echo "--- $name (last 40 lines)"
+    tail -n 40 "$RESULTS/$name"
+  done
+}
 qemu_status=0
-timeout "${SYSTEM_TEST_TIMEOUT:-600}" qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m 2048 -no-reboot \
+timeout "${SYSTEM_TEST_TIMEOUT:-$default_timeout}" qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m 2048 -no-reboot \
   -kernel .system/guest/vmlinuz "${guest[@]}" \
   -append "console=ttyS0 panic=-1 quiet segd.repo=$ROOT segd.test=$ROOT/Tests/System/$SUITE/guest.sh $append" \
   -display none -monitor none -nic none -serial "file:$RESULTS/console.log" \
@@ -77,13 +89,13 @@ timeout "${SYSTEM_TEST_TIMEOUT:-600}" qemu-system-x86_64 -accel tcg -cpu max -sm
 guest_seconds=$(($(date +%s) - booting))
 
 if [ ! -f "$RESULTS/status" ]; then
-  echo "system $SUITE: FAILED: the guest did not finish (qemu exit status $qemu_status); console:" >&2
-  tail -n 40 "$RESULTS/console.log" >&2
+  echo "system $SUITE: FAILED: the guest did not finish (qemu exit status $qemu_status)" >&2
+  report_guest >&2
   exit 1
 fi
 if ! python3 "Tests/System/$SUITE/check.py" "$RESULTS"; then
-  echo "system $SUITE: FAILED; the guest's console ends with:" >&2
-  tail -n 40 "$RESULTS/console.log" >&2
+  echo "system $SUITE: FAILED" >&2
+  report_guest >&2
   exit 1
 fi
 echo "system $SUITE: passed in $(($(date +%s) - start)) s, $guest_seconds s of them in the guest"
