@@ -7,7 +7,8 @@
 #      how swiftc links for a Swift SDK made over this sysroot;
 #   3. a C++ program (libstdc++, exceptions: what the Swift runtime needs from the sysroot), clang + lld;
 #   4. Swift importing the project's own CV4L2 and CTurboJPEG modules against the sysroot's headers
-#      (Embedded Swift: the only Swift this toolchain can compile for ARM), linked like 2.
+#      (Embedded Swift: the only Swift this toolchain can compile for ARM), linked like 2;
+#   5. the project's CJPEGDecoder (libjpeg with segd's arena) against TurboJPEG, linked like 2.
 # Each runs under qemu-user with the sysroot as its root (-L), so the libraries loaded are the sysroot's.
 #
 #   cross/check-sysroot.sh [arm64|armhf]       (default arm64; builds the sysroot first if needed)
@@ -152,6 +153,40 @@ else fail "Swift probe's answers: $LAST_OUTPUT"; fi
 S_QBUF=$(sed -n 's/.*VIDIOC_QBUF=\(0x[0-9a-f]*\).*/\1/p' <<<"$LAST_OUTPUT")
 if [ -n "$C_QBUF" ] && [ "$C_QBUF" = "$S_QBUF" ]; then pass "Swift and C agree on VIDIOC_QBUF ($C_QBUF)"
 else fail "VIDIOC_QBUF differs: C '$C_QBUF', Swift '$S_QBUF'"; fi
+
+# 5. The project's CJPEGDecoder (libjpeg with segd's arena memory manager) on the target: its output
+#    equals TurboJPEG's at a DCT scale, the arena grows once over many frames, a cut frame is refused.
+cat > "$WORK/jpeg_probe.c" <<'EOF'
+#include <stdio.h>
+#include <string.h>
+#include <turbojpeg.h>
+#include "jpeg_decoder.h"
+
+int main(void) {
+    enum { W = 96, H = 64, OW = W / 2, OH = H / 2 };
+    static unsigned char rgb[W * H * 3], ours[OW * OH * 3], theirs[OW * OH * 3];
+    for (int i = 0; i < W * H * 3; i++) rgb[i] = (unsigned char)(i * 7 + i / 97);
+    unsigned char *jpeg = NULL;
+    unsigned long size = 0;
+    tjhandle enc = tjInitCompress(), dec = tjInitDecompress();
+    if (tjCompress2(enc, rgb, W, 0, H, TJPF_RGB, &jpeg, &size, TJSAMP_422, 85, 0) != 0 ||
+        tjDecompress2(dec, jpeg, size, theirs, OW, 0, OH, TJPF_RGB, 0) != 0) { printf("turbojpeg failed\n"); return 1; }
+    segd_jpeg_decoder *decoder = segd_jpeg_decoder_create();
+    int fw = 0, fh = 0, decoded = 0;
+    for (int round = 0; round < 20; round++)
+        decoded += segd_jpeg_decode_rgb(decoder, jpeg, size, 2, W, H, ours, OW * 3, OW, OH, &fw, &fh) == SEGD_JPEG_DECODED;
+    int equal = memcmp(ours, theirs, sizeof ours) == 0;
+    int cut = segd_jpeg_decode_rgb(decoder, jpeg, size / 2, 2, W, H, ours, OW * 3, OW, OH, &fw, &fh);
+    size_t growths = segd_jpeg_decoder_arena_growths(decoder);
+    printf("decoded=%d equal=%d arena_growths=%zu cut_frame_status=%d\n", decoded, equal, growths, cut);
+    segd_jpeg_decoder_destroy(decoder);
+    tjFree(jpeg); tjDestroy(enc); tjDestroy(dec);
+    return !(decoded == 20 && equal && growths == 1 && cut == SEGD_JPEG_UNDECODABLE);
+}
+EOF
+nice "${CLANG[@]}" -O2 -I "$ROOT/Sources/CJPEGDecoder/include" "$WORK/jpeg_probe.c" "$ROOT/Sources/CJPEGDecoder/jpeg_decoder.c" \
+  -o "$WORK/jpeg-probe" -ljpeg -lturbojpeg
+run "CJPEGDecoder probe (libjpeg with segd's arena)" "$WORK/jpeg-probe"
 
 echo "check-sysroot $ARCH: $passed passed, $failed failed"
 [ "$failed" = 0 ]
