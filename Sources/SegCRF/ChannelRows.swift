@@ -52,6 +52,37 @@ func blurRow(_ out: UnsafeMutablePointer<Float>, _ own: UnsafePointer<Float>, _ 
     }
 }
 
+/// `out[k] = out[k] + weight * row[k]`: one point's term of a scattered splat.
+@inline(__always)
+func addScaledRow(_ out: UnsafeMutablePointer<Float>, _ row: UnsafePointer<Float>, weight: Float, _ count: Int) {
+    let weight8 = SIMD8<Float>(repeating: weight)
+    var k = 0
+    while k &+ 8 <= count {
+        store8(load8(out + k) + weight8 * load8(row + k), out + k)
+        k &+= 8
+    }
+    while k < count {
+        out[k] = out[k] + weight * row[k]
+        k &+= 1
+    }
+}
+
+/// The sum of the lanes as a tree of halves: `SIMD8.sum()` adds lane by lane in a slow generic loop.
+@inline(__always)
+func laneSum(_ lanes: SIMD8<Float>) -> Float {
+    let half = lanes.lowHalf + lanes.highHalf
+    let quarter = half.lowHalf + half.highHalf
+    return quarter[0] + quarter[1]
+}
+
+/// The largest lane, by halves (`SIMD8.max()` compares lane by lane in a slow generic loop).
+@inline(__always)
+func laneMax(_ lanes: SIMD8<Float>) -> Float {
+    let half = lanes.lowHalf.replacing(with: lanes.highHalf, where: lanes.highHalf .> lanes.lowHalf)
+    let quarter = half.lowHalf.replacing(with: half.highHalf, where: half.highHalf .> half.lowHalf)
+    return quarter[1] > quarter[0] ? quarter[1] : quarter[0]
+}
+
 @inline(__always)
 func load8(_ pointer: UnsafePointer<Float>) -> SIMD8<Float> {
     UnsafeRawPointer(pointer).loadUnaligned(as: SIMD8<Float>.self)

@@ -40,14 +40,19 @@ public final class DenseCRF: PartitionedWork {
     private let normalizedOnes: UnsafeMutablePointer<Float>
     /// Clamped probabilities, pixel-major.
     private let prior: UnsafeMutablePointer<Float>
-    /// Per kernel, the lattice's input `n * Q` and output, pixel-major over `channels`.
+    /// Per kernel, the lattice's input `n * Q`, pixel-major over `channelStride` (what the update
+    /// does not scatter itself) ...
     private let kernelInput: UnsafeMutablePointer<Float>
+    /// ... and one channel of output: two labels' messages, or the normalization's filtered ones
+    /// (more labels slice in the update).
     private let kernelOutput: UnsafeMutablePointer<Float>
     /// Per kernel, `labels * labels` coefficients of the messages in the energy, or nil for Potts.
     private let compatibility: [UnsafeMutablePointer<Float>?]
     private let pottsWeights: [Float]
-    /// Per thread: energies, messages and exponentials, each `scratchStride` floats.
+    /// Per thread: energies, messages and exponentials, each `scratchStride` floats, then the pixel's
+    /// sliced rows of both kernels, `channelStride` floats each.
     private let threadScratch: UnsafeMutablePointer<Float>
+    private let threadScratchStride: Int
     /// Two labels with Potts kernels take `updateTwoLabels`, which keeps the priors as label planes.
     private let twoLabelPotts: Bool
     /// Labels rounded up to the 8 lanes of the vector exponential.
@@ -60,10 +65,14 @@ public final class DenseCRF: PartitionedWork {
     private var filterInput: UnsafePointer<Float>
     private var filterOutput: UnsafeMutablePointer<Float>
     private var lastIteration = false
+    /// Per kernel, whether the update splats the next iteration's input itself instead of storing it.
+    private var updateScatters = (false, false)
     private var maskOutput: UnsafeMutablePointer<UInt8>?
     private var refinedOutput: UnsafeMutablePointer<Float>?
 
     private static let block = 256
+    /// The largest lattice (vertices times channels) the update scatters onto: 4 MiB of values.
+    private static let scatterFloats = 1 << 20
     private static let minimumProbability: Float = 1e-5
 
     /// A CRF for `width` x `height` images with `labels` classes; builds the Gaussian lattice, which
@@ -122,11 +131,12 @@ public final class DenseCRF: PartitionedWork {
         prior = .allocate(capacity: pixelCount &* labels &+ 8)
         prior.update(repeating: 0, count: pixelCount &* labels &+ 8)
         kernelInput = .allocate(capacity: 2 &* pixelCount &* channelStride)
-        kernelOutput = .allocate(capacity: 2 &* pixelCount &* channelStride)
+        kernelOutput = .allocate(capacity: 2 &* pixelCount)
         kernelInput.update(repeating: 0, count: 2 &* pixelCount &* channelStride)
         scratchStride = (labels &+ 7) & ~7
-        threadScratch = .allocate(capacity: threadCount &* 3 &* scratchStride)
-        threadScratch.update(repeating: 0, count: threadCount &* 3 &* scratchStride)
+        threadScratchStride = 3 &* scratchStride &+ 2 &* channelStride
+        threadScratch = .allocate(capacity: threadCount &* threadScratchStride)
+        threadScratch.update(repeating: 0, count: threadCount &* threadScratchStride)
         filterInput = UnsafePointer(kernelInput)
         filterOutput = kernelOutput
 
@@ -205,13 +215,35 @@ public final class DenseCRF: PartitionedWork {
             runStep(CRFStep.finishWithoutIterations, units: units(n), pool: pool)
             return
         }
+        // On one thread, the update scatters the next inputs onto the lattices pixel by pixel (pool
+        // threads would add to the same vertices) instead of storing them for the splat's gather:
+        // onto lattices whose values the caches hold, as the gather reads the inputs from memory.
+        var scatters = !twoLabelPotts
+        #if !hasFeature(Embedded)
+        scatters = scatters && pool == nil
+        #endif
+        let scatterKernels = (scatters && (lattices[0].vertexCount &+ 1) &* channelStride <= DenseCRF.scatterFloats,
+                              scatters && (lattices[1].vertexCount &+ 1) &* channelStride <= DenseCRF.scatterFloats)
         for iteration in 0..<steps {
             for kernel in 0..<2 {
-                filter(kernel: kernel, input: kernelInput + kernel &* n &* channelStride,
-                       output: kernelOutput + kernel &* n &* channelStride, channels: channelStride, pool: pool)
+                let input = kernelInput + kernel &* n &* channelStride
+                // Two labels slice into the output planes; more slice in the update, pixel by pixel,
+                // so that the messages are not stored and read back.
+                if twoLabelPotts {
+                    filter(kernel: kernel, input: input, output: kernelOutput + kernel &* n, channels: 1, pool: pool)
+                } else if iteration > 0 && (kernel == 0 ? scatterKernels.0 : scatterKernels.1) {
+                    blur(kernel: kernel, pool: pool)
+                } else {
+                    splatAndBlur(kernel: kernel, input: input, channels: channelStride, pool: pool)
+                }
             }
             lastIteration = iteration == steps &- 1
+            updateScatters = lastIteration ? (false, false) : scatterKernels
+            if updateScatters.0 { lattices[0].beginScatter() }
+            if updateScatters.1 { lattices[1].beginScatter() }
             runStep(CRFStep.update, units: units(n), pool: pool)
+            if updateScatters.0 { lattices[0].finishScatter() }
+            if updateScatters.1 { lattices[1].finishScatter() }
         }
     }
 
@@ -221,35 +253,56 @@ public final class DenseCRF: PartitionedWork {
     /// (`n * Q0`, Q0 the normalized clamped probabilities).
     private func loadPrior(_ planes: UnsafePointer<Float>) throws(CRFError) {
         let n = pixelCount, l = labels
-        for label in 0..<l {
-            let plane = planes + label &* n
-            for p in 0..<n {
-                let value = plane[p]
-                guard value.isFinite, value >= 0 else {
-                    throw .invalidProbability(label: label, x: p % width, y: p / width, value: value)
+        if twoLabelPotts || l == 1 {
+            for label in 0..<l {
+                let plane = planes + label &* n
+                for p in 0..<n {
+                    let value = plane[p]
+                    guard value.isFinite, value >= 0 else { throw firstInvalidProbability(planes, found: label &* n &+ p) }
+                    prior[label &* n &+ p] = min(max(value, DenseCRF.minimumProbability), 1)
                 }
-                let clamped = min(max(value, DenseCRF.minimumProbability), 1)
-                if twoLabelPotts { prior[label &* n &+ p] = clamped } else { prior[p &* l &+ label] = clamped }
             }
-        }
-        if l == 1 { return }
-        let c = channels, cs = channelStride
-        for p in 0..<n {
-            if twoLabelPotts {
+            if l == 1 { return }
+            for p in 0..<n {
                 let first = prior[p], inverse = 1 / (first + prior[n &+ p])
                 for kernel in 0..<2 { kernelInput[kernel &* n &+ p] = normalization[kernel &* n &+ p] * inverse * first }
-                continue
             }
-            let row = prior + p &* l
-            var sum: Float = 0
-            for label in 0..<l { sum += row[label] }
-            let inverse = 1 / sum
-            for kernel in 0..<2 {
-                let scale = normalization[kernel &* n &+ p] * inverse
-                let input = kernelInput + (kernel &* n &+ p) &* cs
-                for label in 0..<c { input[label] = scale * row[label] }
+            return
+        }
+        // Pixel-major rows are filled a tile of pixels at a time, so that the planes' values land in
+        // rows the cache holds instead of one pass over all rows per label.
+        let c = channels, cs = channelStride, tile = 64
+        for start in stride(from: 0, to: n, by: tile) {
+            let pixels = start..<min(n, start &+ tile)
+            for label in 0..<l {
+                let plane = planes + label &* n
+                for p in pixels {
+                    let value = plane[p]
+                    guard value.isFinite, value >= 0 else { throw firstInvalidProbability(planes, found: label &* n &+ p) }
+                    prior[p &* l &+ label] = min(max(value, DenseCRF.minimumProbability), 1)
+                }
+            }
+            for p in pixels {
+                let row = prior + p &* l
+                var sum: Float = 0
+                for label in 0..<l { sum += row[label] }
+                let inverse = 1 / sum
+                for kernel in 0..<2 {
+                    let scale = normalization[kernel &* n &+ p] * inverse
+                    let input = kernelInput + (kernel &* n &+ p) &* cs
+                    for label in 0..<c { input[label] = scale * row[label] }
+                }
             }
         }
+    }
+
+    /// The error for the first NaN, infinite or negative probability in plane order, given one at
+    /// plane offset `found`.
+    private func firstInvalidProbability(_ planes: UnsafePointer<Float>, found: Int) -> CRFError {
+        var first = 0
+        while planes[first].isFinite && planes[first] >= 0 && first < found { first &+= 1 }
+        let p = first % pixelCount
+        return .invalidProbability(label: first / pixelCount, x: p % width, y: p / width, value: planes[first])
     }
 
     /// DenseCRF's symmetric normalization of kernel `kernel` and the filtered normalized ones.
@@ -266,18 +319,30 @@ public final class DenseCRF: PartitionedWork {
     }
 
     private func filter(kernel: Int, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, channels: Int, pool: WorkerPoolReference) {
+        splatAndBlur(kernel: kernel, input: input, channels: channels, pool: pool)
+        filterOutput = output
+        runStep(CRFStep.slice, units: units(pixelCount), pool: pool)
+    }
+
+    /// The lattice phases of `filter` before the slice.
+    private func splatAndBlur(kernel: Int, input: UnsafePointer<Float>, channels: Int, pool: WorkerPoolReference) {
         let lattice = lattices[kernel]
         activeKernel = kernel
         filterInput = input
-        filterOutput = output
         lattice.prepare(channels: channels)
         runStep(CRFStep.splat, units: units(lattice.vertexCount), pool: pool)
+        blur(kernel: kernel, pool: pool)
+    }
+
+    /// The blur of `splatAndBlur`, of the values splatted or scattered onto the kernel's lattice.
+    private func blur(kernel: Int, pool: WorkerPoolReference) {
+        let lattice = lattices[kernel]
+        activeKernel = kernel
         for axis in 0...lattice.dimensions {
             blurAxis = axis
             runStep(CRFStep.blur, units: units(lattice.vertexCount), pool: pool)
             lattice.finishBlurAxis()
         }
-        runStep(CRFStep.slice, units: units(pixelCount), pool: pool)
     }
 
     @inline(__always)
@@ -330,27 +395,41 @@ public final class DenseCRF: PartitionedWork {
         }
     }
 
-    /// One mean-field update of `pixels`: the pairwise energy from both kernels' messages, then
+    /// One mean-field update of `pixels`: slices both kernels' messages (one pixel at a time, so that
+    /// they are used at once instead of stored and read back), the pairwise energy, then
     /// `Q = prior * exp(energy) / Z`. Writes the next kernel inputs, or on the last iteration the mask
-    /// and the refined probabilities.
+    /// and the refined probabilities. The vector paths write the scratch rows only with whole 8-lane
+    /// stores before reading them 8 lanes at a time: a wide load of a narrow store's bytes stalls
+    /// store forwarding.
     private func update(pixels: Range<Int>, thread: Int, withMessages: Bool) {
         let n = pixelCount, l = labels, c = channels, cs = channelStride
         let padded = scratchStride
-        let scratch = threadScratch + thread &* 3 &* padded
+        let scratch = threadScratch + thread &* threadScratchStride
         let energy = scratch, messages = scratch + padded, exponentials = scratch + 2 &* padded
-        let last = lastIteration, mask = maskOutput, refinedOutput = self.refinedOutput
+        let sliced = scratch + 3 &* padded
+        let last = lastIteration, scatters = updateScatters, mask = maskOutput, refinedOutput = self.refinedOutput
         let vectorRows = cs & 7 == 0
+        let potts = (compatibility[0] == nil, compatibility[1] == nil)
+        let kernels = (lattices[0], lattices[1])
         var channelTail = SIMD8<Float>(repeating: 1)
         for lane in 0..<8 where c & 7 != 0 && lane >= c & 7 { channelTail[lane] = 0 }
-        var labelTail = SIMD8<Float>(repeating: 1)
-        for lane in 0..<8 where l & 7 != 0 && lane >= l & 7 { labelTail[lane] = 0 }
+        var labelTail = SIMD8<Float>(repeating: 1), labelPenalty = SIMD8<Float>(repeating: 0)
+        for lane in 0..<8 where l & 7 != 0 && lane >= l & 7 {
+            labelTail[lane] = 0
+            labelPenalty[lane] = -.infinity
+        }
+        // Adds the last label's message, which follows the channels, to its lane alone.
+        var lastLabelLane = SIMD8<Float>(repeating: 0)
+        lastLabelLane[c & 7] = 1
+        let lastLabelBlock = c & ~7
         for p in pixels {
-            energy.update(repeating: 0, count: l)
+            for k in stride(from: 0, to: padded, by: 8) { store8(SIMD8(repeating: 0), energy + k) }
             if withMessages {
                 for kernel in 0..<2 {
                     let norm = normalization[kernel &* n &+ p]
-                    let output = kernelOutput + (kernel &* n &+ p) &* cs
-                    if vectorRows && compatibility[kernel] == nil {
+                    let output = sliced + kernel &* cs
+                    (kernel == 0 ? kernels.0 : kernels.1).slice(point: p, into: output)
+                    if vectorRows && (kernel == 0 ? potts.0 : potts.1) {
                         // The messages 8 labels at a time; lanes past the channels count as 0.
                         let weight = pottsWeights[kernel]
                         let norm8 = SIMD8<Float>(repeating: norm), weight8 = SIMD8<Float>(repeating: weight)
@@ -361,7 +440,8 @@ public final class DenseCRF: PartitionedWork {
                             sent = sent + message
                             store8(load8(energy + k) + weight8 * message, energy + k)
                         }
-                        energy[c] += weight * (normalizedOnes[kernel &* n &+ p] - sent.sum())
+                        let rest = SIMD8(repeating: weight * (normalizedOnes[kernel &* n &+ p] - laneSum(sent)))
+                        store8(load8(energy + lastLabelBlock) + lastLabelLane * rest, energy + lastLabelBlock)
                         continue
                     }
                     var rest = normalizedOnes[kernel &* n &+ p]
@@ -385,7 +465,18 @@ public final class DenseCRF: PartitionedWork {
                 }
             }
             var highest = energy[0]
-            for label in 1..<l where energy[label] > highest { highest = energy[label] }
+            if vectorRows {
+                // Lanes past the labels count as -infinity.
+                var top = SIMD8<Float>(repeating: -.infinity)
+                for k in stride(from: 0, to: l, by: 8) {
+                    var lanes = load8(energy + k)
+                    if k &+ 8 > l { lanes = lanes + labelPenalty }
+                    top = top.replacing(with: lanes, where: lanes .> top)
+                }
+                highest = laneMax(top)
+            } else {
+                for label in 1..<l where energy[label] > highest { highest = energy[label] }
+            }
             // Lanes past the labels hold stale but finite energies; their results are not read.
             let shift = SIMD8<Float>(repeating: highest)
             for k in stride(from: 0, to: l, by: 8) {
@@ -402,7 +493,7 @@ public final class DenseCRF: PartitionedWork {
                     store8(q, energy + k)
                     sums = sums + q
                 }
-                sum = sums.sum()
+                sum = laneSum(sums)
             } else {
                 for label in 0..<l {
                     let q = row[label] * exponentials[label]
@@ -425,7 +516,9 @@ public final class DenseCRF: PartitionedWork {
             } else {
                 for kernel in 0..<2 {
                     let scale = normalization[kernel &* n &+ p] * inverse
-                    let input = kernelInput + (kernel &* n &+ p) &* cs
+                    let scatter = kernel == 0 ? scatters.0 : scatters.1
+                    // A scattered input goes through the scratch, once for all its vertices.
+                    let input = scatter ? messages : kernelInput + (kernel &* n &+ p) &* cs
                     if vectorRows {
                         // Lanes past the channels carry finite values nobody reads.
                         let scale8 = SIMD8<Float>(repeating: scale)
@@ -433,6 +526,7 @@ public final class DenseCRF: PartitionedWork {
                     } else {
                         for label in 0..<c { input[label] = scale * energy[label] }
                     }
+                    if scatter { (kernel == 0 ? kernels.0 : kernels.1).scatter(point: p, row: messages) }
                 }
             }
         }

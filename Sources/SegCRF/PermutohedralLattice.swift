@@ -321,10 +321,41 @@ public final class PermutohedralLattice {
             }
             return
         }
-        for p in points {
-            sumScaledRows(into: output + p &* c, count: c, terms: (p &* d1)..<(p &* d1 &+ d1),
-                          weight: { weight[$0] }, row: { UnsafePointer(lattice + Int(vertex[$0]) &* c) })
-        }
+        for p in points { slice(point: p, into: output + p &* c) }
+    }
+
+    /// Slices point `p`'s row of two or more channels into `row`: `slice` one point at a time, for a
+    /// caller that uses the row at once instead of storing it.
+    @inline(__always)
+    func slice(point p: Int, into row: UnsafeMutablePointer<Float>) {
+        let c = valueChannels, d1 = dimensions &+ 1
+        let lattice = values.pointer
+        let vertex = pointVertex, weight = pointSliceWeight
+        sumScaledRows(into: row, count: c, terms: (p &* d1)..<(p &* d1 &+ d1),
+                      weight: { weight[$0] }, row: { UnsafePointer(lattice + Int(vertex[$0]) &* c) })
+    }
+
+    /// Zeroes the buffer that `scatter` fills, which the slice does not read: the next filtering's
+    /// values can be scattered while the current one's are sliced. Call after `prepare`.
+    public func beginScatter() {
+        blurred.pointer.update(repeating: 0, count: (vertexCount &+ 1) &* valueChannels)
+    }
+
+    /// Adds `row` (point `p`'s channels) times its barycentric weights to its vertices in the
+    /// scatter buffer. Scattering every point in order is DenseCRF's own splat: each vertex sums the
+    /// same terms in the same order as the gather, so a caller that makes the points' rows one by
+    /// one need not store them for the gather to read back.
+    @inline(__always)
+    public func scatter(point p: Int, row: UnsafePointer<Float>) {
+        let c = valueChannels, d1 = dimensions &+ 1
+        let target = blurred.pointer
+        for e in (p &* d1)..<(p &* d1 &+ d1) { addScaledRow(target + Int(pointVertex[e]) &* c, row, weight: pointWeight[e], c) }
+    }
+
+    /// Makes the scattered values the input of the blur: after `beginScatter`, `scatter` of every
+    /// point and the slice of the previous filtering, they replace `splat`.
+    public func finishScatter() {
+        swap(&values, &blurred)
     }
 
     var vertexTable: UnsafePointer<Int32> { UnsafePointer(pointVertex) }

@@ -2,8 +2,8 @@ import SegCRF
 import Testing
 
 @Suite struct LatticeFilterTests {
-    /// Random shapes: the gather splat, the range-split phases and the buffer reuse give the bits of
-    /// the scalar reference.
+    /// Random shapes: the gather splat, the scattered splat, the range-split phases and the buffer
+    /// reuse give the bits of the scalar reference.
     @Test(arguments: [2, 3, 5])
     func filterIsBitExactWithTheReference(dimensions: Int) {
         var random = CRFTestInputs(seed: UInt64(dimensions))
@@ -17,7 +17,7 @@ import Testing
             #expect(lattice.pointCount == count)
             #expect(lattice.vertexCount >= 1 && lattice.vertexCount <= count * (dimensions + 1))
             var expected = [Float](repeating: 0, count: count * channels)
-            var whole = expected, split = expected
+            var whole = expected, split = expected, scattered = expected
             input.withUnsafeBufferPointer { i in
                 lattice.filterReference(input: i.baseAddress!, output: &expected, channels: channels)
                 lattice.filter(input: i.baseAddress!, output: &whole, channels: channels)
@@ -31,9 +31,21 @@ import Testing
                     }
                     for range in pieces(count, &random).reversed() { lattice.slice(output: o.baseAddress!, points: range) }
                 }
+                scattered.withUnsafeMutableBufferPointer { o in
+                    lattice.prepare(channels: channels)
+                    lattice.beginScatter()
+                    for p in 0..<count { lattice.scatter(point: p, row: i.baseAddress! + p * channels) }
+                    lattice.finishScatter()
+                    for axis in 0...dimensions {
+                        lattice.blur(axis: axis, vertices: 0..<lattice.vertexCount)
+                        lattice.finishBlurAxis()
+                    }
+                    lattice.slice(output: o.baseAddress!, points: 0..<count)
+                }
             }
             #expect(whole.map(\.bitPattern) == expected.map(\.bitPattern))
             #expect(split.map(\.bitPattern) == expected.map(\.bitPattern))
+            #expect(scattered.map(\.bitPattern) == expected.map(\.bitPattern))
         }
     }
 
