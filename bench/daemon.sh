@@ -2,20 +2,20 @@
 # segd's own figures on the replay source (issue 7's targets): DeepLab-lite int8 on the 640x480 PETS
 # clip at 30 fps, 1 inference thread. Prints
 #   - heap allocations per frame in steady state: segd runs under bench/malloc_count.c
-#     (LD_PRELOAD), which prints its count on SIGUSR2; after SHORT seconds of warm-up segd's status
-#     gives the frame count A and a signal the allocation count A, LONG seconds later a signal and
+#     (LD_PRELOAD), which prints its count on SIGUSR2; after WARMUP seconds of warm-up segd's status
+#     gives the frame count A and a signal the allocation count A, SPAN seconds later a signal and
 #     the status give B; (allocations B - A) / (frames B - A), with no socket traffic in between;
 #   - resident memory (VmRSS, and the peak VmHWM) at the end of the run;
 #   - capture + conversion + publish time against inference time (p50 of each stage, from segd's
 #     status), and capture-to-publish latency p50/p99.
 #
-#   bench/daemon.sh [SHORT LONG]     (seconds, default 8 and 24)
+#   bench/daemon.sh [WARMUP SPAN]    (seconds, default 8 and 24)
 #   SOURCE=pattern bench/daemon.sh   (640x480 YUYV test pattern instead of the MJPEG clip: no decoding)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
-SHORT=${1:-8}
-LONG=${2:-24}
+WARMUP=${1:-8}
+SPAN=${2:-24}
 work=.bench/daemon
 mkdir -p "$work/run"
 swift build -c release --product segd
@@ -41,10 +41,10 @@ status() { .build/release/segctl subscribe --socket "$work/run/segd.sock" --stat
 LD_PRELOAD="$ROOT/$work/malloc_count.so" .build/release/segd --config "$work/segd.toml" 2> "$work/segd.log" &
 pid=$!
 for _ in $(seq 300); do [ -S "$work/run/segd.sock" ] && break; sleep 0.1; done
-sleep "$SHORT"
+sleep "$WARMUP"
 status a
 kill -USR2 "$pid"
-sleep "$LONG"
+sleep "$SPAN"
 kill -USR2 "$pid"
 status b
 grep -E '^Vm(RSS|HWM)' "/proc/$pid/status" > "$work/segd.memory"
