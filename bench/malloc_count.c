@@ -7,7 +7,6 @@
 #include <dlfcn.h>
 #include <signal.h>
 #include <stdatomic.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -47,10 +46,19 @@ void free(void *pointer) {
     next(pointer);
 }
 
+/* Formats by hand: it runs in a signal handler, where snprintf is not async-signal-safe. */
 static void report(void) {
-    char line[64];
-    int length = snprintf(line, sizeof line, "malloc_count: %lu\n", atomic_load(&allocations));
-    if (write(STDERR_FILENO, line, (size_t)length) < 0) return;
+    char line[40] = "malloc_count: ";
+    char digits[24];
+    unsigned long count = atomic_load(&allocations);
+    size_t used = 0, length = 14;
+    do {
+        digits[used++] = (char)('0' + count % 10);
+        count /= 10;
+    } while (count != 0);
+    while (used != 0) line[length++] = digits[--used];
+    line[length++] = '\n';
+    if (write(STDERR_FILENO, line, length) < 0) return;
 }
 
 static void on_signal(int signal) {
