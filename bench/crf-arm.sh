@@ -14,8 +14,8 @@
 #   instructions_per_pixel_iteration (inference - zero) / (width * height * iterations)
 #   lattice_instructions_per_pixel   lattice_instructions / (width * height)
 #   init_instructions                DenseCRF.init (the Gaussian lattice; once per image size)
-# and the run's mask digest, label histogram, lattice sizes and heap allocations in the marked
-# calls; a table on stderr. Fails if the two builds disagree on a mask. `--symbols N` also prints,
+# and the run's mask digest, label histogram, lattice sizes, which lattices kept Float16 rows and
+# heap allocations in the marked calls; a table on stderr. Fails if the two builds disagree on a mask. `--symbols N` also prints,
 # for the Cortex-A76 build, the N symbols that executed most of the iterations' instructions (the
 # plugin's whole-run per-symbol counts of an ITERATIONS run minus those of a 0-iteration run).
 #
@@ -60,7 +60,7 @@ target, cpu = sys.argv[2:4]
 width, height, labels, iterations = map(int, sys.argv[4:8])
 marks = [int(m) for m in re.findall(r"^mark \d+ (\d+)$", text, re.M)]
 line = re.search(r"^crf \S+ labels=\d+ iterations=\d+ digest=(\w+) unary-digest=(\w+) changed=(\d+) "
-                 r"histogram=([\d,]+) vertices=(\d+),(\d+) allocations=(\d+)$", text, re.M)
+                 r"histogram=([\d,]+) vertices=(\d+),(\d+) half=(\d) allocations=(\d+)$", text, re.M)
 if len(marks) != 8 or not line:
     sys.exit(f"no marks for {labels} labels on {cpu}:\n" + text[-2000:])
 init, lattice, inference, zero = (marks[i + 1] - marks[i] for i in (0, 2, 4, 6))
@@ -73,7 +73,8 @@ print(json.dumps({
     "zero_iteration_instructions": zero, "init_instructions": init,
     "vertices": {"gaussian": int(line.group(5)), "bilateral": int(line.group(6))},
     "digest": line.group(1), "unary_digest": line.group(2), "changed_pixels": int(line.group(3)),
-    "histogram": [int(n) for n in line.group(4).split(",")], "allocations": int(line.group(7))}))
+    "half_precision_rows": line.group(7) == "1",
+    "histogram": [int(n) for n in line.group(4).split(",")], "allocations": int(line.group(8))}))
 EOF
   done
 done

@@ -5,7 +5,8 @@
 # and JSON lines with the ratios segd / pydensecrf. Then bench/crf-arm.sh, when present (aarch64
 # instructions per pixel per iteration).
 #
-#   bench/crf.sh                 (RUNS=11 by default; SEGCTL defaults to .build/release/segctl)
+#   bench/crf.sh    (ROUNDS=5 rounds of RUNS=5 runs of each side by default; SEGCTL defaults to
+#                   .build/release/segctl)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 VENV=$ROOT/.bench/venv
@@ -20,7 +21,7 @@ frame=$ROOT/.bench/crf/vtest_0_320x240.png
 [ -s "$frame" ] ||
   ffmpeg -loglevel error -y -i "$ROOT/.bench/replay/vtest.mjpeg" -frames:v 1 -vf scale=320:240 "$frame"
 OMP_NUM_THREADS=1 "$VENV/bin/python" "$ROOT/bench/crf_peer.py" --segctl "$SEGCTL" --image "$frame" \
-  --labels 2 21 --runs "${RUNS:-11}"
+  --labels 2 21 --runs "${RUNS:-5}" --rounds "${ROUNDS:-5}"
 if [ -f "$ROOT/bench/crf-arm.sh" ]; then
   echo "-- bench/crf-arm.sh"
   bash "$ROOT/bench/crf-arm.sh"

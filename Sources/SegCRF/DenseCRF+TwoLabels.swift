@@ -37,8 +37,8 @@ extension DenseCRF {
             }
         }
         let highest = energy0.replacing(with: energy1, where: energy1 .> energy0)
-        let q0 = load8(b.prior0 + p) * floatExp(energy0 - highest)
-        let q1 = load8(b.prior1 + p) * floatExp(energy1 - highest)
+        let q0 = load8(b.prior0 + p) * crfExp(energy0 - highest)
+        let q1 = load8(b.prior1 + p) * crfExp(energy1 - highest)
         let inverse = 1 / (q0 + q1)
         if last {
             for lane in 0..<8 { b.mask[p &+ lane] = q1[lane] > q0[lane] ? 1 : 0 }
@@ -68,8 +68,8 @@ extension DenseCRF {
             }
         }
         let highest = energy1 > energy0 ? energy1 : energy0
-        let q0 = b.prior0[p] * floatExp(energy0 - highest)
-        let q1 = b.prior1[p] * floatExp(energy1 - highest)
+        let q0 = b.prior0[p] * crfExp(energy0 - highest)
+        let q1 = b.prior1[p] * crfExp(energy1 - highest)
         let inverse = 1 / (q0 + q1)
         if last {
             b.mask[p] = q1 > q0 ? 1 : 0

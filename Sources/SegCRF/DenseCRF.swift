@@ -20,6 +20,11 @@ public final class DenseCRF: PartitionedWork {
     public let parameters: CRFParameters
     /// Threads the per-thread scratch covers.
     public let threadCount: Int
+    /// How the lattices of several channels keep their rows.
+    public let latticePrecision: LatticePrecision
+    /// Whether the lattices keep `Float16` rows: `latticePrecision` is `half` and they filter
+    /// several channels (three or more labels, or two with a compatibility matrix).
+    public let halfPrecisionRows: Bool
     /// The lattices' vertex counts after the last `setImage` (Gaussian, bilateral).
     public var vertexCounts: (gaussian: Int, bilateral: Int) { (lattices[0].vertexCount, lattices[1].vertexCount) }
 
@@ -28,9 +33,9 @@ public final class DenseCRF: PartitionedWork {
     /// linear and the probabilities of a pixel sum to 1, so the last label's message is
     /// `n * K(n)` minus the others' (`normalizedOnes`).
     private let channels: Int
-    /// Floats per pixel in the kernel buffers: `channels`, or rounded up to the 8 lanes of the row
-    /// loops when that wastes at most a quarter, so that rows have no scalar tail. Each lane is
-    /// filtered on its own; the padding lanes' values are never read.
+    /// Floats per pixel in the kernel buffers: two or more channels rounded up to a multiple of 4, so
+    /// that the row loops (8 lanes at a time, then 4) have no scalar tail. Each lane is filtered on
+    /// its own; the padding lanes' values are never read.
     private let channelStride: Int
     let lattices: [PermutohedralLattice]
     private let features: UnsafeMutablePointer<Float>
@@ -41,7 +46,8 @@ public final class DenseCRF: PartitionedWork {
     /// Clamped probabilities, pixel-major.
     private let prior: UnsafeMutablePointer<Float>
     /// Per kernel, the lattice's input `n * Q`, pixel-major over `channelStride` (what the update
-    /// does not scatter itself) ...
+    /// does not scatter itself), as `Float`, or as `Float16` with `halfPrecisionRows` (accessed
+    /// only by raw vector loads and stores, in the first half of the kernel's part) ...
     private let kernelInput: UnsafeMutablePointer<Float>
     /// ... and one channel of output: two labels' messages, or the normalization's filtered ones
     /// (more labels slice in the update).
@@ -49,8 +55,7 @@ public final class DenseCRF: PartitionedWork {
     /// Per kernel, `labels * labels` coefficients of the messages in the energy, or nil for Potts.
     private let compatibility: [UnsafeMutablePointer<Float>?]
     private let pottsWeights: [Float]
-    /// Per thread: energies, messages and exponentials, each `scratchStride` floats, then the pixel's
-    /// sliced rows of both kernels, `channelStride` floats each.
+    /// Per thread, `update`'s scratch (see `scratch(_:)`).
     private let threadScratch: UnsafeMutablePointer<Float>
     private let threadScratchStride: Int
     /// Two labels with Potts kernels take `updateTwoLabels`, which keeps the priors as label planes.
@@ -63,6 +68,7 @@ public final class DenseCRF: PartitionedWork {
     private var activeKernel = 0
     private var blurAxis = 0
     private var filterInput: UnsafePointer<Float>
+    private var filterInputIsHalf = false
     private var filterOutput: UnsafeMutablePointer<Float>
     private var lastIteration = false
     /// Per kernel, whether the update splats the next iteration's input itself instead of storing it.
@@ -71,13 +77,17 @@ public final class DenseCRF: PartitionedWork {
     private var refinedOutput: UnsafeMutablePointer<Float>?
 
     private static let block = 256
-    /// The largest lattice (vertices times channels) the update scatters onto: 4 MiB of values.
+    /// The largest lattice of `Float` rows (vertices times channels) the update scatters onto: 4 MiB
+    /// of values, which the caches hold.
     private static let scatterFloats = 1 << 20
     private static let minimumProbability: Float = 1e-5
 
     /// A CRF for `width` x `height` images with `labels` classes; builds the Gaussian lattice, which
     /// depends only on the size.
-    public init(width: Int, height: Int, labels: Int, parameters: CRFParameters, threadCount: Int = 1) throws(CRFError) {
+    public init(
+        width: Int, height: Int, labels: Int, parameters: CRFParameters, threadCount: Int = 1,
+        latticePrecision: LatticePrecision = .half
+    ) throws(CRFError) {
         guard width >= 1, height >= 1, width <= 8192, height <= 8192 else {
             throw .invalidConfiguration("CRF size \(width)x\(height) is outside 1x1...8192x8192")
         }
@@ -115,12 +125,13 @@ public final class DenseCRF: PartitionedWork {
         self.labels = labels
         self.parameters = parameters
         self.threadCount = threadCount
+        self.latticePrecision = latticePrecision
         pixelCount = width &* height
         channels = max(1, labels &- 1)
-        let rounded = (channels &+ 7) & ~7
-        channelStride = rounded &* 4 <= channels &* 5 ? rounded : channels
+        channelStride = channels == 1 ? 1 : (channels &+ 3) & ~3
         pottsWeights = weights
         twoLabelPotts = labels == 2 && matrices.allSatisfy { $0 == nil }
+        halfPrecisionRows = latticePrecision == .half && !twoLabelPotts && channelStride > 1
         compatibility = matrices
         lattices = [PermutohedralLattice(dimensions: 2, pointCapacity: pixelCount),
                     PermutohedralLattice(dimensions: 5, pointCapacity: pixelCount)]
@@ -134,7 +145,7 @@ public final class DenseCRF: PartitionedWork {
         kernelOutput = .allocate(capacity: 2 &* pixelCount)
         kernelInput.update(repeating: 0, count: 2 &* pixelCount &* channelStride)
         scratchStride = (labels &+ 7) & ~7
-        threadScratchStride = 3 &* scratchStride &+ 2 &* channelStride
+        threadScratchStride = (DenseCRF.updateBlock &+ 3) &* scratchStride &+ DenseCRF.updateBlock
         threadScratch = .allocate(capacity: threadCount &* threadScratchStride)
         threadScratch.update(repeating: 0, count: threadCount &* threadScratchStride)
         filterInput = UnsafePointer(kernelInput)
@@ -222,6 +233,7 @@ public final class DenseCRF: PartitionedWork {
         #if !hasFeature(Embedded)
         scatters = scatters && pool == nil
         #endif
+        scatters = scatters && !halfPrecisionRows
         let scatterKernels = (scatters && (lattices[0].vertexCount &+ 1) &* channelStride <= DenseCRF.scatterFloats,
                               scatters && (lattices[1].vertexCount &+ 1) &* channelStride <= DenseCRF.scatterFloats)
         for iteration in 0..<steps {
@@ -234,7 +246,8 @@ public final class DenseCRF: PartitionedWork {
                 } else if iteration > 0 && (kernel == 0 ? scatterKernels.0 : scatterKernels.1) {
                     blur(kernel: kernel, pool: pool)
                 } else {
-                    splatAndBlur(kernel: kernel, input: input, channels: channelStride, pool: pool)
+                    splatAndBlur(kernel: kernel, input: input, channels: channelStride,
+                                 halfPrecision: halfPrecisionRows, pool: pool)
                 }
             }
             lastIteration = iteration == steps &- 1
@@ -271,16 +284,13 @@ public final class DenseCRF: PartitionedWork {
         }
         // Pixel-major rows are filled a tile of pixels at a time, so that the planes' values land in
         // rows the cache holds instead of one pass over all rows per label.
-        let c = channels, cs = channelStride, tile = 64
+        if let invalid = firstInvalidValue(planes, count: n &* l) { throw firstInvalidProbability(planes, found: invalid) }
+        let cs = channelStride, tile = 64
         for start in stride(from: 0, to: n, by: tile) {
             let pixels = start..<min(n, start &+ tile)
             for label in 0..<l {
                 let plane = planes + label &* n
-                for p in pixels {
-                    let value = plane[p]
-                    guard value.isFinite, value >= 0 else { throw firstInvalidProbability(planes, found: label &* n &+ p) }
-                    prior[p &* l &+ label] = min(max(value, DenseCRF.minimumProbability), 1)
-                }
+                for p in pixels { prior[p &* l &+ label] = min(max(plane[p], DenseCRF.minimumProbability), 1) }
             }
             for p in pixels {
                 let row = prior + p &* l
@@ -290,10 +300,41 @@ public final class DenseCRF: PartitionedWork {
                 for kernel in 0..<2 {
                     let scale = normalization[kernel &* n &+ p] * inverse
                     let input = kernelInput + (kernel &* n &+ p) &* cs
-                    for label in 0..<c { input[label] = scale * row[label] }
+                    // Lanes past the channels: the next labels (or the next rows') times the scale,
+                    // values nobody reads.
+                    if halfPrecisionRows {
+                        storeScaledRow(halfInputRow(kernel: kernel, pixel: p), row, scale: scale, cs)
+                    } else {
+                        storeScaledRow(input, row, scale: scale, cs)
+                    }
                 }
             }
         }
+    }
+
+    /// The offset of the first of `count` values that is NaN, infinite or negative (-0 is not), or nil;
+    /// a vector scan, since every frame's probabilities pass through it.
+    private func firstInvalidValue(_ values: UnsafePointer<Float>, count: Int) -> Int? {
+        var invalid = SIMD8<UInt32>(repeating: 0)
+        var k = 0
+        while k &+ 8 <= count {
+            let bits = UnsafeRawPointer(values + k).loadUnaligned(as: SIMD8<UInt32>.self)
+            let magnitude = bits & 0x7FFF_FFFF
+            // (limit - magnitude) >> 31 is 1 where magnitude > limit (both below 2^31): infinities and
+            // NaNs, and with the sign bit, negative values other than -0.
+            invalid |= (0x7F7F_FFFF &- magnitude) &>> 31
+            invalid |= (bits &>> 31) & ((0 &- magnitude) &>> 31)
+            k &+= 8
+        }
+        var found = invalid != .zero
+        while !found && k < count {
+            found = !(values[k].isFinite && values[k] >= 0)
+            k &+= 1
+        }
+        guard found else { return nil }
+        var first = 0
+        while values[first].isFinite && values[first] >= 0 { first &+= 1 }
+        return first
     }
 
     /// The error for the first NaN, infinite or negative probability in plane order, given one at
@@ -324,12 +365,21 @@ public final class DenseCRF: PartitionedWork {
         runStep(CRFStep.slice, units: units(pixelCount), pool: pool)
     }
 
-    /// The lattice phases of `filter` before the slice.
-    private func splatAndBlur(kernel: Int, input: UnsafePointer<Float>, channels: Int, pool: WorkerPoolReference) {
+    /// Kernel `kernel`'s `Float16` input row of pixel `p` (see `kernelInput`).
+    @inline(__always)
+    private func halfInputRow(kernel: Int, pixel p: Int) -> UnsafeMutablePointer<Float16> {
+        UnsafeMutableRawPointer(kernelInput + kernel &* pixelCount &* channelStride)
+            .assumingMemoryBound(to: Float16.self) + p &* channelStride
+    }
+
+    /// The lattice phases of `filter` before the slice; with `halfPrecision` the input is the
+    /// kernel's `Float16` rows.
+    private func splatAndBlur(kernel: Int, input: UnsafePointer<Float>, channels: Int, halfPrecision: Bool = false, pool: WorkerPoolReference) {
         let lattice = lattices[kernel]
         activeKernel = kernel
         filterInput = input
-        lattice.prepare(channels: channels)
+        filterInputIsHalf = halfPrecision
+        lattice.prepare(channels: channels, halfPrecision: halfPrecision)
         runStep(CRFStep.splat, units: units(lattice.vertexCount), pool: pool)
         blur(kernel: kernel, pool: pool)
     }
@@ -376,7 +426,12 @@ public final class DenseCRF: PartitionedWork {
         let lattice = lattices[activeKernel]
         switch index {
         case CRFStep.splat:
-            lattice.splat(input: filterInput, vertices: first..<min(lattice.vertexCount, units.upperBound &* DenseCRF.block))
+            let vertices = first..<min(lattice.vertexCount, units.upperBound &* DenseCRF.block)
+            if filterInputIsHalf {
+                lattice.splat(input: UnsafeRawPointer(filterInput).assumingMemoryBound(to: Float16.self), vertices: vertices)
+            } else {
+                lattice.splat(input: filterInput, vertices: vertices)
+            }
         case CRFStep.blur:
             lattice.blur(axis: blurAxis, vertices: first..<min(lattice.vertexCount, units.upperBound &* DenseCRF.block))
         case CRFStep.slice:
@@ -395,46 +450,73 @@ public final class DenseCRF: PartitionedWork {
         }
     }
 
-    /// One mean-field update of `pixels`: slices both kernels' messages (one pixel at a time, so that
-    /// they are used at once instead of stored and read back), the pairwise energy, then
-    /// `Q = prior * exp(energy) / Z`. Writes the next kernel inputs, or on the last iteration the mask
-    /// and the refined probabilities. The vector paths write the scratch rows only with whole 8-lane
-    /// stores before reading them 8 lanes at a time: a wide load of a narrow store's bytes stalls
-    /// store forwarding.
+    /// One mean-field update of `pixels`, `updateBlock` pixels at a time: slices both kernels'
+    /// messages (one pixel at a time, so that they are used at once instead of stored and read back)
+    /// into the pairwise energies, then `Q = prior * exp(energy) / Z`, then writes the next kernel
+    /// inputs, or on the last iteration the mask and the refined probabilities. Each phase runs over
+    /// the whole block, so that the pixels' independent chains of dependent operations overlap in
+    /// the processor instead of waiting on each other. The vector paths write the scratch rows only
+    /// with whole 8-lane stores before reading them 8 lanes at a time: a wide load of a narrow
+    /// store's bytes stalls store forwarding.
     private func update(pixels: Range<Int>, thread: Int, withMessages: Bool) {
-        let n = pixelCount, l = labels, c = channels, cs = channelStride
-        let padded = scratchStride
-        let scratch = threadScratch + thread &* threadScratchStride
-        let energy = scratch, messages = scratch + padded, exponentials = scratch + 2 &* padded
-        let sliced = scratch + 3 &* padded
-        let last = lastIteration, scatters = updateScatters, mask = maskOutput, refinedOutput = self.refinedOutput
-        let vectorRows = cs & 7 == 0
+        var first = pixels.lowerBound
+        while first < pixels.upperBound {
+            let block = first..<min(first &+ DenseCRF.updateBlock, pixels.upperBound)
+            if withMessages { addMessages(pixels: block, thread: thread) } else { clearEnergies(pixels: block, thread: thread) }
+            exponentiate(pixels: block, thread: thread)
+            writeUpdate(pixels: block, thread: thread)
+            first = block.upperBound
+        }
+    }
+
+    /// Pixels per phase of `update`: their scratch rows stay in the L1 cache.
+    private static let updateBlock = 16
+
+    /// The scratch of `thread`: per pixel of a block its energies, later its unnormalized `Q`
+    /// (`scratchStride` floats each), then `1 / Z` per pixel, the messages, and the two kernels'
+    /// sliced rows (`scratchStride` floats each, room for whole 8-lane groups of the channels).
+    @inline(__always)
+    private func scratch(_ thread: Int) -> (energies: UnsafeMutablePointer<Float>, inverses: UnsafeMutablePointer<Float>,
+                                           messages: UnsafeMutablePointer<Float>, sliced: UnsafeMutablePointer<Float>) {
+        let base = threadScratch + thread &* threadScratchStride
+        let energies = base, inverses = base + DenseCRF.updateBlock &* scratchStride
+        let messages = inverses + DenseCRF.updateBlock
+        return (energies, inverses, messages, messages + scratchStride)
+    }
+
+    private func clearEnergies(pixels: Range<Int>, thread: Int) {
+        let energies = scratch(thread).energies
+        energies.update(repeating: 0, count: pixels.count &* scratchStride)
+    }
+
+    /// The pairwise energies of `pixels`: both kernels' messages times their compatibilities.
+    private func addMessages(pixels: Range<Int>, thread: Int) {
+        let n = pixelCount, l = labels, c = channels, padded = scratchStride
+        let (energies, _, messages, sliced) = scratch(thread)
+        let vectorRows = channelStride & 3 == 0
         let potts = (compatibility[0] == nil, compatibility[1] == nil)
         let kernels = (lattices[0], lattices[1])
         var channelTail = SIMD8<Float>(repeating: 1)
         for lane in 0..<8 where c & 7 != 0 && lane >= c & 7 { channelTail[lane] = 0 }
-        var labelTail = SIMD8<Float>(repeating: 1), labelPenalty = SIMD8<Float>(repeating: 0)
-        for lane in 0..<8 where l & 7 != 0 && lane >= l & 7 {
-            labelTail[lane] = 0
-            labelPenalty[lane] = -.infinity
-        }
         // Adds the last label's message, which follows the channels, to its lane alone.
         var lastLabelLane = SIMD8<Float>(repeating: 0)
         lastLabelLane[c & 7] = 1
         let lastLabelBlock = c & ~7
-        for p in pixels {
-            for k in stride(from: 0, to: padded, by: 8) { store8(SIMD8(repeating: 0), energy + k) }
-            if withMessages {
+        withRowWidth(channelStride) { cs in
+            for p in pixels {
+                let energy = energies + (p &- pixels.lowerBound) &* padded
+                for k in stride(from: 0, to: padded, by: 8) { store8(SIMD8(repeating: 0), energy + k) }
                 for kernel in 0..<2 {
                     let norm = normalization[kernel &* n &+ p]
-                    let output = sliced + kernel &* cs
-                    (kernel == 0 ? kernels.0 : kernels.1).slice(point: p, into: output)
+                    let output = sliced + kernel &* padded
+                    (kernel == 0 ? kernels.0 : kernels.1).slice(point: p, into: output, channels: cs, wholeGroups: true)
                     if vectorRows && (kernel == 0 ? potts.0 : potts.1) {
-                        // The messages 8 labels at a time; lanes past the channels count as 0.
+                        // The messages 8 labels at a time (the groups of the channels, padded to 4, are
+                        // those of the channels); lanes past the channels count as 0.
                         let weight = pottsWeights[kernel]
                         let norm8 = SIMD8<Float>(repeating: norm), weight8 = SIMD8<Float>(repeating: weight)
                         var sent = SIMD8<Float>(repeating: 0)
-                        for k in stride(from: 0, to: c, by: 8) {
+                        for k in stride(from: 0, to: cs, by: 8) {
                             var message = norm8 * load8(output + k)
                             if k &+ 8 > c { message = message * channelTail }
                             sent = sent + message
@@ -464,69 +546,102 @@ public final class DenseCRF: PartitionedWork {
                     }
                 }
             }
-            var highest = energy[0]
-            if vectorRows {
-                // Lanes past the labels count as -infinity.
-                var top = SIMD8<Float>(repeating: -.infinity)
-                for k in stride(from: 0, to: l, by: 8) {
-                    var lanes = load8(energy + k)
-                    if k &+ 8 > l { lanes = lanes + labelPenalty }
-                    top = top.replacing(with: lanes, where: lanes .> top)
-                }
-                highest = laneMax(top)
-            } else {
-                for label in 1..<l where energy[label] > highest { highest = energy[label] }
+        }
+    }
+
+    /// Replaces the energies of `pixels` with `prior * exp(energy - max)` and stores `1 / Z`: first
+    /// every pixel's maximum, then every exponential, then every sum, as loops whose iterations do
+    /// not wait on each other (a pixel's maximum, exponentials and sum are one long chain of
+    /// dependent operations).
+    private func exponentiate(pixels: Range<Int>, thread: Int) {
+        let l = labels, padded = scratchStride, count = pixels.count
+        let (energies, inverses, _, _) = scratch(thread)
+        var labelPenalty = SIMD8<Float>(repeating: 0)
+        for lane in 0..<8 where l & 7 != 0 && lane >= l & 7 { labelPenalty[lane] = -.infinity }
+        let lastBlock = padded &- 8
+        // The maxima go where the sums go later.
+        let highest = inverses
+        for i in 0..<count {
+            let energy = energies + i &* padded
+            // Lanes past the labels count as -infinity.
+            var top = load8(energy + lastBlock) + labelPenalty
+            for k in stride(from: 0, to: lastBlock, by: 8) {
+                let lanes = load8(energy + k)
+                top = top.replacing(with: lanes, where: lanes .> top)
             }
-            // Lanes past the labels hold stale but finite energies; their results are not read.
-            let shift = SIMD8<Float>(repeating: highest)
-            for k in stride(from: 0, to: l, by: 8) {
-                let lanes = UnsafeRawPointer(energy + k).loadUnaligned(as: SIMD8<Float>.self)
-                UnsafeMutableRawPointer(exponentials + k).storeBytes(of: floatExp(lanes - shift), as: SIMD8<Float>.self)
+            highest[i] = laneMax(top)
+        }
+        // Lanes past the labels count as -infinity, so their exponentials are e^-87 (see `crfExp`),
+        // which the sums do not notice.
+        for i in 0..<count {
+            let energy = energies + i &* padded
+            let shift = SIMD8<Float>(repeating: highest[i])
+            let row = prior + (pixels.lowerBound &+ i) &* l
+            for k in stride(from: 0, to: lastBlock, by: 8) {
+                store8(load8(row + k) * crfExp(load8(energy + k) - shift), energy + k)
             }
-            let row = prior + p &* l
-            var sum: Float = 0
-            if vectorRows {
-                var sums = SIMD8<Float>(repeating: 0)
-                for k in stride(from: 0, to: l, by: 8) {
-                    var q = load8(row + k) * load8(exponentials + k)
-                    if k &+ 8 > l { q = q * labelTail }
-                    store8(q, energy + k)
-                    sums = sums + q
-                }
-                sum = laneSum(sums)
-            } else {
-                for label in 0..<l {
-                    let q = row[label] * exponentials[label]
-                    energy[label] = q
-                    sum += q
-                }
+            let lanes = (load8(energy + lastBlock) - shift) + labelPenalty
+            store8(load8(row + lastBlock) * crfExp(lanes), energy + lastBlock)
+        }
+        if channelStride & 3 == 0 {
+            for i in 0..<count {
+                let q = energies + i &* padded
+                var sums = load8(q)
+                for k in stride(from: 8, to: padded, by: 8) { sums = sums + load8(q + k) }
+                inverses[i] = 1 / laneSum(sums)
             }
-            let inverse = 1 / sum
-            if last {
+        } else {
+            // The scalar paths add the labels one by one.
+            for i in 0..<count {
+                let q = energies + i &* padded
+                var sum: Float = 0
+                for label in 0..<l { sum += q[label] }
+                inverses[i] = 1 / sum
+            }
+        }
+    }
+
+    /// The next kernel inputs of `pixels` (scattered onto the lattices or stored for the splat), or
+    /// on the last iteration their labels and refined probabilities.
+    private func writeUpdate(pixels: Range<Int>, thread: Int) {
+        let n = pixelCount, l = labels, padded = scratchStride
+        let (energies, inverses, messages, _) = scratch(thread)
+        if lastIteration {
+            for p in pixels {
+                let i = p &- pixels.lowerBound
+                let q = energies + i &* padded
                 var best = 0
-                var bestValue = energy[0]
-                for label in 1..<l where energy[label] > bestValue {
+                var bestValue = q[0]
+                for label in 1..<l where q[label] > bestValue {
                     best = label
-                    bestValue = energy[label]
+                    bestValue = q[label]
                 }
-                mask![p] = UInt8(truncatingIfNeeded: best)
+                maskOutput![p] = UInt8(truncatingIfNeeded: best)
                 if let refined = refinedOutput {
-                    for label in 0..<l { refined[label &* n &+ p] = energy[label] * inverse }
+                    let inverse = inverses[i]
+                    for label in 0..<l { refined[label &* n &+ p] = q[label] * inverse }
                 }
-            } else {
+            }
+            return
+        }
+        let scatters = updateScatters
+        let kernels = (lattices[0], lattices[1])
+        // Lanes past the channels carry finite values nobody reads.
+        withRowWidth(channelStride) { cs in
+            for p in pixels {
+                let i = p &- pixels.lowerBound
+                let q = energies + i &* padded, inverse = inverses[i]
                 for kernel in 0..<2 {
                     let scale = normalization[kernel &* n &+ p] * inverse
-                    let scatter = kernel == 0 ? scatters.0 : scatters.1
-                    // A scattered input goes through the scratch, once for all its vertices.
-                    let input = scatter ? messages : kernelInput + (kernel &* n &+ p) &* cs
-                    if vectorRows {
-                        // Lanes past the channels carry finite values nobody reads.
-                        let scale8 = SIMD8<Float>(repeating: scale)
-                        for k in stride(from: 0, to: c, by: 8) { store8(scale8 * load8(energy + k), input + k) }
+                    if kernel == 0 ? scatters.0 : scatters.1 {
+                        // A scattered input goes through the scratch, once for all its vertices.
+                        storeScaledRow(messages, q, scale: scale, cs)
+                        (kernel == 0 ? kernels.0 : kernels.1).scatter(point: p, row: messages, channels: cs)
+                    } else if halfPrecisionRows {
+                        storeScaledRow(halfInputRow(kernel: kernel, pixel: p), q, scale: scale, cs)
                     } else {
-                        for label in 0..<c { input[label] = scale * energy[label] }
+                        storeScaledRow(kernelInput + (kernel &* n &+ p) &* cs, q, scale: scale, cs)
                     }
-                    if scatter { (kernel == 0 ? kernels.0 : kernels.1).scatter(point: p, row: messages) }
                 }
             }
         }

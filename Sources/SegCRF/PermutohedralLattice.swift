@@ -34,7 +34,11 @@ public final class PermutohedralLattice {
     private let table: LatticeHashTable
     private var values: GrowableBuffer<Float>
     private var blurred: GrowableBuffer<Float>
+    private var halfValues: GrowableBuffer<Float16>
+    private var halfBlurred: GrowableBuffer<Float16>
     private var valueChannels = 0
+    /// Whether the current filtering keeps its rows in `Float16` (see `prepare`).
+    public private(set) var halfPrecision = false
     /// Build scratch: elevated point, nearest remainder-0 point, ranks, barycentric weights, key.
     private let scratch: UnsafeMutablePointer<Float>
     private let rank: UnsafeMutablePointer<Int>
@@ -66,6 +70,8 @@ public final class PermutohedralLattice {
         table = LatticeHashTable(keyLength: dimensions, initialEntries: guess)
         values = GrowableBuffer(capacity: guess)
         blurred = GrowableBuffer(capacity: guess)
+        halfValues = GrowableBuffer(capacity: guess)
+        halfBlurred = GrowableBuffer(capacity: guess)
         scratch = .allocate(capacity: 4 &* (dimensions &+ 2))
         rank = .allocate(capacity: dimensions &+ 1)
         key = .allocate(capacity: dimensions &+ 1)
@@ -255,65 +261,109 @@ public final class PermutohedralLattice {
     }
 
     /// Prepares the value buffers for `channels` channels; call before the phases of a filtering.
-    public func prepare(channels: Int) {
+    /// With `halfPrecision` (two or more channels), the lattice keeps its rows in `Float16`: half
+    /// the memory traffic of the splat, blur and slice, which are bound by it once the rows outgrow
+    /// the caches, for a rounding to 11 significant bits after the splat and after each axis of
+    /// the blur. The arithmetic stays in `Float`. Half-precision rows are not scattered.
+    public func prepare(channels: Int, halfPrecision: Bool = false) {
+        precondition(!halfPrecision || channels > 1, "half-precision rows of one channel")
         let rows = vertexCount &+ 1
-        values.reserve(rows &* channels)
-        blurred.reserve(rows &* channels)
-        values.pointer.update(repeating: 0, count: channels)
-        blurred.pointer.update(repeating: 0, count: channels)
         valueChannels = channels
+        self.halfPrecision = halfPrecision
+        if halfPrecision {
+            halfValues.reserve(rows &* channels)
+            halfBlurred.reserve(rows &* channels)
+            halfValues.pointer.update(repeating: 0, count: channels)
+            halfBlurred.pointer.update(repeating: 0, count: channels)
+        } else {
+            values.reserve(rows &* channels)
+            blurred.reserve(rows &* channels)
+            values.pointer.update(repeating: 0, count: channels)
+            blurred.pointer.update(repeating: 0, count: channels)
+        }
+    }
+
+    /// Splats `input` (rows of `Float16`, the prepared channels) onto vertices `vertices` (0-based) of
+    /// half-precision rows.
+    public func splat(input: UnsafePointer<Float16>, vertices: Range<Int>) {
+        precondition(halfPrecision, "Float16 input onto Float rows")
+        splatRows(input: input, into: halfValues.pointer, vertices: vertices)
     }
 
     /// Splats `input` onto vertices `vertices` (0-based).
     public func splat(input: UnsafePointer<Float>, vertices: Range<Int>) {
         let c = valueChannels
-        let start = contributionStart.pointer
-        let points = contributionPoint, weights = contributionWeight
-        let lattice = values.pointer
         if c == 1 {
+            let start = contributionStart.pointer
+            let points = contributionPoint, weights = contributionWeight
+            let lattice = values.pointer
             // One channel (two labels): the sum stays in a register without the row loops.
             for v in vertices {
                 var sum: Float = 0
                 for e in Int(start[v])..<Int(start[v &+ 1]) { sum += weights[e] * input[Int(points[e])] }
                 lattice[v &+ 1] = sum
             }
-            return
+        } else if halfPrecision {
+            splatRows(input: input, into: halfValues.pointer, vertices: vertices)
+        } else {
+            splatRows(input: input, into: values.pointer, vertices: vertices)
         }
-        for v in vertices {
-            sumScaledRows(into: lattice + (v &+ 1) &* c, count: c, terms: Int(start[v])..<Int(start[v &+ 1]),
-                          weight: { weights[$0] }, row: { input + Int(points[$0]) &* c })
+    }
+
+    @inline(__always)
+    private func splatRows<Input: LatticeValue, Value: LatticeValue>(
+        input: UnsafePointer<Input>, into lattice: UnsafeMutablePointer<Value>, vertices: Range<Int>
+    ) {
+        let start = contributionStart.pointer
+        let points = contributionPoint, weights = contributionWeight
+        withRowWidth(valueChannels) { c in
+            for v in vertices {
+                sumScaledRows(into: lattice + (v &+ 1) &* c, count: c, terms: Int(start[v])..<Int(start[v &+ 1]),
+                              weight: { weights[$0] }, row: { input + Int(points[$0]) &* c })
+            }
         }
     }
 
     /// Blurs vertices `vertices` along `axis` (0...d) from the values into the blurred buffer; call
     /// `finishBlurAxis` once all vertices of the axis are done.
     public func blur(axis: Int, vertices: Range<Int>) {
-        let c = valueChannels, count = vertexCount
-        let source = values.pointer, destination = blurred.pointer
-        let pairs = neighbours.pointer + 2 &* axis &* count
+        let c = valueChannels
+        let pairs = neighbours.pointer + 2 &* axis &* vertexCount
         if c == 1 {
+            let source = values.pointer, destination = blurred.pointer
             for v in vertices {
                 destination[v &+ 1] = source[v &+ 1] + 0.5 * (source[Int(pairs[2 &* v])] + source[Int(pairs[2 &* v &+ 1])])
             }
-            return
+        } else if halfPrecision {
+            blurRows(UnsafePointer(halfValues.pointer), into: halfBlurred.pointer, pairs: pairs, vertices: vertices)
+        } else {
+            blurRows(UnsafePointer(values.pointer), into: blurred.pointer, pairs: pairs, vertices: vertices)
         }
-        for v in vertices {
-            blurRow(destination + (v &+ 1) &* c, source + (v &+ 1) &* c,
-                    source + Int(pairs[2 &* v]) &* c, source + Int(pairs[2 &* v &+ 1]) &* c, c)
+    }
+
+    @inline(__always)
+    private func blurRows<Value: LatticeValue>(
+        _ source: UnsafePointer<Value>, into destination: UnsafeMutablePointer<Value>, pairs: UnsafePointer<Int32>, vertices: Range<Int>
+    ) {
+        withRowWidth(valueChannels) { c in
+            for v in vertices {
+                blurRow(destination + (v &+ 1) &* c, source + (v &+ 1) &* c,
+                        source + Int(pairs[2 &* v]) &* c, source + Int(pairs[2 &* v &+ 1]) &* c, c)
+            }
         }
     }
 
     /// Makes the blurred values the input of the next axis.
     public func finishBlurAxis() {
-        swap(&values, &blurred)
+        if halfPrecision { swap(&halfValues, &halfBlurred) } else { swap(&values, &blurred) }
     }
 
     /// Slices points `points` into `output`.
     public func slice(output: UnsafeMutablePointer<Float>, points: Range<Int>) {
         let c = valueChannels, d1 = dimensions &+ 1
-        let lattice = values.pointer
         let vertex = pointVertex, weight = pointSliceWeight
         if c == 1 {
+            let lattice = values.pointer
             for p in points {
                 var sum: Float = 0
                 for e in (p &* d1)..<(p &* d1 &+ d1) { sum += weight[e] * lattice[Int(vertex[e])] }
@@ -321,33 +371,53 @@ public final class PermutohedralLattice {
             }
             return
         }
-        for p in points { slice(point: p, into: output + p &* c) }
+        withRowWidth(c) { c in
+            for p in points { slice(point: p, into: output + p &* c, channels: c) }
+        }
     }
 
-    /// Slices point `p`'s row of two or more channels into `row`: `slice` one point at a time, for a
-    /// caller that uses the row at once instead of storing it.
+    /// Slices point `p`'s row of `channels` (the prepared count, two or more) into `row`: `slice` one
+    /// point at a time, for a caller that uses the row at once instead of storing it. With
+    /// `wholeGroups`, `row` has room for whole 8-lane groups (see `sumScaledRows`).
     @inline(__always)
-    func slice(point p: Int, into row: UnsafeMutablePointer<Float>) {
-        let c = valueChannels, d1 = dimensions &+ 1
-        let lattice = values.pointer
+    func slice(point p: Int, into row: UnsafeMutablePointer<Float>, channels: Int, wholeGroups: Bool = false) {
+        if halfPrecision {
+            sliceRow(point: p, from: halfValues.pointer, into: row, channels: channels, wholeGroups: wholeGroups)
+        } else {
+            sliceRow(point: p, from: values.pointer, into: row, channels: channels, wholeGroups: wholeGroups)
+        }
+    }
+
+    private func sliceRow<Value: LatticeValue>(
+        point p: Int, from lattice: UnsafeMutablePointer<Value>, into row: UnsafeMutablePointer<Float>, channels: Int, wholeGroups: Bool
+    ) {
+        let c = channels, d1 = dimensions &+ 1
         let vertex = pointVertex, weight = pointSliceWeight
-        sumScaledRows(into: row, count: c, terms: (p &* d1)..<(p &* d1 &+ d1),
+        sumScaledRows(into: row, count: c, terms: (p &* d1)..<(p &* d1 &+ d1), wholeGroups: wholeGroups,
                       weight: { weight[$0] }, row: { UnsafePointer(lattice + Int(vertex[$0]) &* c) })
     }
 
     /// Zeroes the buffer that `scatter` fills, which the slice does not read: the next filtering's
-    /// values can be scattered while the current one's are sliced. Call after `prepare`.
+    /// values can be scattered while the current one's are sliced. Call after `prepare` without
+    /// half precision.
     public func beginScatter() {
+        precondition(!halfPrecision, "scatter onto half-precision rows")
         blurred.pointer.update(repeating: 0, count: (vertexCount &+ 1) &* valueChannels)
     }
 
-    /// Adds `row` (point `p`'s channels) times its barycentric weights to its vertices in the
+    /// Adds `row` (point `p`'s `channels`, the prepared count) times its barycentric weights to its vertices in the
     /// scatter buffer. Scattering every point in order is DenseCRF's own splat: each vertex sums the
     /// same terms in the same order as the gather, so a caller that makes the points' rows one by
     /// one need not store them for the gather to read back.
-    @inline(__always)
     public func scatter(point p: Int, row: UnsafePointer<Float>) {
-        let c = valueChannels, d1 = dimensions &+ 1
+        scatter(point: p, row: row, channels: valueChannels)
+    }
+
+    /// `scatter` with the prepared channel count given, so that a caller's constant reaches the row
+    /// loops.
+    @inline(__always)
+    func scatter(point p: Int, row: UnsafePointer<Float>, channels c: Int) {
+        let d1 = dimensions &+ 1
         let target = blurred.pointer
         for e in (p &* d1)..<(p &* d1 &+ d1) { addScaledRow(target + Int(pointVertex[e]) &* c, row, weight: pointWeight[e], c) }
     }
@@ -363,8 +433,8 @@ public final class PermutohedralLattice {
     var neighbourTable: UnsafePointer<Int32> { UnsafePointer(neighbours.pointer) }
 
     /// Filters `channels` channels of every point from `input` into `output` on the calling thread.
-    public func filter(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, channels: Int) {
-        prepare(channels: channels)
+    public func filter(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, channels: Int, halfPrecision: Bool = false) {
+        prepare(channels: channels, halfPrecision: halfPrecision)
         splat(input: input, vertices: 0..<vertexCount)
         for axis in 0...dimensions {
             blur(axis: axis, vertices: 0..<vertexCount)

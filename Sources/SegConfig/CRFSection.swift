@@ -1,3 +1,11 @@
+/// How the CRF stores its lattices' values (`[crf] lattice_precision`).
+public enum CRFLatticePrecisionChoice: String, CaseIterable, Hashable, Sendable {
+    /// 16-bit floats: half the memory traffic, rounded to 11 significant bits.
+    case half
+    /// 32-bit floats: pydensecrf's arithmetic.
+    case float
+}
+
 /// `[crf]`: the optional DenseCRF pass that sharpens mask boundaries along colour edges (DeepLab's
 /// fully-connected CRF). Off by default; the kernel defaults are DeepLab's published settings.
 public struct CRFSection: ConfigSection, Hashable {
@@ -27,6 +35,8 @@ public struct CRFSection: ConfigSection, Hashable {
     /// `every_nth_frame`: run the CRF on every Nth published frame, 1...1000 (default 1: every
     /// frame); the others publish the plain argmax mask.
     public var everyNthFrame = 1
+    /// `lattice_precision`: "half" or "float" (default "half"); see `CRFLatticePrecisionChoice`.
+    public var latticePrecision = CRFLatticePrecisionChoice.half
 
     public init() {}
 
@@ -41,6 +51,7 @@ public struct CRFSection: ConfigSection, Hashable {
         try reader.read("width", into: &width, in: 0...8192)
         try reader.read("height", into: &height, in: 0...8192)
         try reader.read("every_nth_frame", into: &everyNthFrame, in: 1...1000)
+        try reader.read("lattice_precision", into: &latticePrecision)
         if (width == 0) != (height == 0) {
             let unset = width == 0 ? "width" : "height", set = width == 0 ? "height" : "width"
             throw reader.error(unset, "must be set when \(set) is (both 0: the model's mask size), got 0")

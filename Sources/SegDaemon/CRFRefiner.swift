@@ -58,7 +58,9 @@ final class CRFRefiner {
         logitPixelCount = logits.dims.pixelCount
         let pixelCount = width * height
         do {
-            crf = try DenseCRF(width: width, height: height, labels: labels, parameters: crfParameters(section), threadCount: threads)
+            crf = try DenseCRF(
+                width: width, height: height, labels: labels, parameters: crfParameters(section), threadCount: threads,
+                latticePrecision: crfLatticePrecision(section))
         } catch {
             throw DaemonError("crf: \(error)")
         }

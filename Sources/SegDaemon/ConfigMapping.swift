@@ -48,6 +48,14 @@ public func publishedModel(_ program: NetworkProgram) -> PublishedModel {
     return PublishedModel(modelID: program.modelName, classNames: program.classNames, maskWidth: dims.width, maskHeight: dims.height)
 }
 
+/// `[crf] lattice_precision` in SegCRF's terms.
+public func crfLatticePrecision(_ section: CRFSection) -> LatticePrecision {
+    switch section.latticePrecision {
+    case .half: .half
+    case .float: .float
+    }
+}
+
 /// `[crf]` in SegCRF's terms: Potts compatibilities with the section's weights and deviations.
 public func crfParameters(_ section: CRFSection) -> CRFParameters {
     CRFParameters(

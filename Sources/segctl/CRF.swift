@@ -26,6 +26,11 @@ struct CRF: ParsableCommand {
     @Option(help: "Mean-field iterations (default: the parameters').") var iterations: Int?
     @Option(help: "segd.toml; the CRF parameters come from its [crf] section.") var config: String?
     @Option(help: "Threads.") var threads = 1
+    @Option(help: """
+        How lattices of three or more labels keep their values: half (16-bit floats) or float (what \
+        pydensecrf computes). Default: the config's [crf] lattice_precision, else half.
+        """)
+    var latticePrecision: LatticePrecision?
     @Option(help: "C x C float32 .npy compatibility of the Gaussian kernel, instead of its Potts weight.")
     var gaussianCompat: String?
     @Option(help: "C x C float32 .npy compatibility of the bilateral kernel, instead of its Potts weight.")
@@ -44,7 +49,8 @@ struct CRF: ParsableCommand {
 
     func run() throws {
         let input = try CRFInput(probabilitiesPath: probs, imagePath: image)
-        var parameters = crfParameters(try loadConfiguration(config).crf)
+        let section = try loadConfiguration(config).crf
+        var parameters = crfParameters(section)
         parameters.iterations = iterations ?? parameters.iterations
         if let gaussianCompat {
             parameters.gaussian.compatibility = try compatibilityMatrix(gaussianCompat, labels: input.labels)
@@ -54,7 +60,10 @@ struct CRF: ParsableCommand {
         }
 
         let initStart = monotonicSeconds()
-        let crf = try DenseCRF(width: input.width, height: input.height, labels: input.labels, parameters: parameters, threadCount: threads)
+        let precision = latticePrecision ?? crfLatticePrecision(section)
+        let crf = try DenseCRF(
+            width: input.width, height: input.height, labels: input.labels, parameters: parameters, threadCount: threads,
+            latticePrecision: precision)
         let initSeconds = monotonicSeconds() - initStart
         let pool = threads > 1 ? WorkerPool(work: crf, threadCount: threads) : nil
         var mask = [UInt8](repeating: 0, count: input.width * input.height)
@@ -86,6 +95,7 @@ struct CRF: ParsableCommand {
         if benchJson {
             let vertices = crf.vertexCounts
             let object: [String: Any] = [
+                "lattice_precision": crf.halfPrecisionRows ? "half" : "float",
                 "ms": median(totalTimes) * 1000, "lattice_ms": median(latticeTimes) * 1000,
                 "inference_ms": median(inferenceTimes) * 1000, "init_ms": initSeconds * 1000, "runs": runs,
                 "width": input.width, "height": input.height, "labels": input.labels,
@@ -152,3 +162,5 @@ private struct CRFInput {
     }
 }
 
+
+extension LatticePrecision: ExpressibleByArgument {}

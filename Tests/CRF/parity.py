@@ -2,7 +2,8 @@
 
 Each case writes a photo (PNG) and float32 C x H x W probabilities, runs `segctl crf` and
 pydensecrf's DenseCRF2D with unary_from_softmax on the same inputs, and compares the masks (label
-agreement, at least 99.5%) and the refined probabilities (max abs difference, reported). Then the
+agreement, at least 99.5%) and the refined probabilities (max abs difference, reported), with
+half- and single-precision lattices for more than two labels. Then the
 degenerate inputs: NaN / inf / negative probabilities must fail naming the label and the pixel, one
 label gives an all-zero mask, a uniform image works, and bad files are refused clearly.
 Run through Tests/CRF/run.sh.
@@ -20,6 +21,8 @@ from PIL import Image
 from pydensecrf.utils import unary_from_softmax
 
 MIN_AGREEMENT = 0.995
+# segctl's lattice precisions: 16-bit lattice values (the default), and pydensecrf's 32-bit ones.
+PRECISIONS = ("half", "float")
 
 DEEPLAB = dict(iterations=5, gaussian_weight=3.0, gaussian_xy_std=1.0,
                bilateral_weight=4.0, bilateral_xy_std=67.0, bilateral_rgb_std=3.0)
@@ -207,7 +210,9 @@ def main():
                 image = blocky_image(rng, width, height)
                 probabilities = random_probabilities(rng, labels, width, height)
                 for params_name in ("deeplab", "pydensecrf"):
-                    runner.parity("random", image, probabilities, params_name)
+                    for precision in PRECISIONS if labels > 2 else ("half",):
+                        runner.parity(f"random, {precision}", image, probabilities, params_name,
+                                      extra=["--lattice-precision", precision])
         image, probabilities = blocky_image(rng, 97, 61), random_probabilities(rng, 21, 97, 61)
         runner.parity("random, 10 iterations", image, probabilities, "pydensecrf", iterations=10)
         runner.parity("random, 0 iterations", image, probabilities, "deeplab", iterations=0)
@@ -219,7 +224,9 @@ def main():
             Image.fromarray(photo).save(photo_path)
             probabilities = model_probabilities(args.segctl, args.model, photo_path, workdir)
             for params_name in ("deeplab", "pydensecrf"):
-                runner.parity(name, photo, probabilities, params_name)
+                for precision in PRECISIONS:
+                    runner.parity(f"{name}, {precision}", photo, probabilities, params_name,
+                                  extra=["--lattice-precision", precision])
 
         print("-- matrix compatibility")
         for labels, width, height in ((3, 97, 61), (5, 160, 120)):

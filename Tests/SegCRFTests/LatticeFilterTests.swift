@@ -2,14 +2,16 @@ import SegCRF
 import Testing
 
 @Suite struct LatticeFilterTests {
-    /// Random shapes: the gather splat, the scattered splat, the range-split phases and the buffer
-    /// reuse give the bits of the scalar reference.
+    /// Random shapes (1 to 25 channels: every row tail of 8, 4 and single lanes): the gather splat,
+    /// the scattered splat, the range-split phases and the buffer reuse give the bits of the scalar
+    /// reference; half-precision rows give the bits of the reference that rounds where they store,
+    /// from `Float` input and from `Float16` input.
     @Test(arguments: [2, 3, 5])
     func filterIsBitExactWithTheReference(dimensions: Int) {
         var random = CRFTestInputs(seed: UInt64(dimensions))
         let lattice = PermutohedralLattice(dimensions: dimensions, pointCapacity: 600)
-        for _ in 0..<6 {
-            let count = 1 + random.below(600), channels = 1 + random.below(7)
+        for _ in 0..<8 {
+            let count = 1 + random.below(600), channels = 1 + random.below(25)
             let spread = 0.5 + 6 * random.unit()
             let features = (0..<(count * dimensions)).map { _ in random.unit() * spread }
             let input = (0..<(count * channels)).map { _ in random.unit() * 2 - 1 }
@@ -25,10 +27,7 @@ import Testing
                 split.withUnsafeMutableBufferPointer { o in
                     lattice.prepare(channels: channels)
                     for range in pieces(lattice.vertexCount, &random).reversed() { lattice.splat(input: i.baseAddress!, vertices: range) }
-                    for axis in 0...dimensions {
-                        for range in pieces(lattice.vertexCount, &random) { lattice.blur(axis: axis, vertices: range) }
-                        lattice.finishBlurAxis()
-                    }
+                    blurInPieces(lattice, &random)
                     for range in pieces(count, &random).reversed() { lattice.slice(output: o.baseAddress!, points: range) }
                 }
                 scattered.withUnsafeMutableBufferPointer { o in
@@ -36,16 +35,36 @@ import Testing
                     lattice.beginScatter()
                     for p in 0..<count { lattice.scatter(point: p, row: i.baseAddress! + p * channels) }
                     lattice.finishScatter()
-                    for axis in 0...dimensions {
-                        lattice.blur(axis: axis, vertices: 0..<lattice.vertexCount)
-                        lattice.finishBlurAxis()
-                    }
+                    blurInPieces(lattice, &random)
                     lattice.slice(output: o.baseAddress!, points: 0..<count)
                 }
             }
             #expect(whole.map(\.bitPattern) == expected.map(\.bitPattern))
             #expect(split.map(\.bitPattern) == expected.map(\.bitPattern))
             #expect(scattered.map(\.bitPattern) == expected.map(\.bitPattern))
+            guard channels > 1 else { continue }
+
+            var halfExpected = expected, halfWhole = expected
+            lattice.filterReference(input: input, output: &halfExpected, channels: channels, halfPrecision: true)
+            lattice.filter(input: input, output: &halfWhole, channels: channels, halfPrecision: true)
+            #expect(lattice.halfPrecision)
+            #expect(halfWhole.map(\.bitPattern) == halfExpected.map(\.bitPattern))
+            // Rounding stays small against the Float filter.
+            let largest = expected.map(abs).max()!
+            #expect(zip(halfWhole, expected).allSatisfy { abs($0 - $1) <= 4e-3 * largest })
+
+            let halfInput = input.map { Float16($0) }
+            var roundedExpected = expected, halfSplit = expected
+            lattice.filterReference(input: halfInput.map { Float($0) }, output: &roundedExpected, channels: channels, halfPrecision: true)
+            halfInput.withUnsafeBufferPointer { i in
+                halfSplit.withUnsafeMutableBufferPointer { o in
+                    lattice.prepare(channels: channels, halfPrecision: true)
+                    for range in pieces(lattice.vertexCount, &random).reversed() { lattice.splat(input: i.baseAddress!, vertices: range) }
+                    blurInPieces(lattice, &random)
+                    for range in pieces(count, &random).reversed() { lattice.slice(output: o.baseAddress!, points: range) }
+                }
+            }
+            #expect(halfSplit.map(\.bitPattern) == roundedExpected.map(\.bitPattern))
         }
     }
 
@@ -68,6 +87,13 @@ import Testing
         #expect(out[20 * side + 21] > 0 && out[24 * side + 20] > 0)
         #expect(out[20 * side + 21] > out[24 * side + 20])
         #expect(out[20 * side + 32] == 0 && out[0] == 0 && out[count - 1] == 0)
+    }
+
+    private func blurInPieces(_ lattice: PermutohedralLattice, _ random: inout CRFTestInputs) {
+        for axis in 0...lattice.dimensions {
+            for range in pieces(lattice.vertexCount, &random) { lattice.blur(axis: axis, vertices: range) }
+            lattice.finishBlurAxis()
+        }
     }
 
     private func pieces(_ count: Int, _ random: inout CRFTestInputs) -> [Range<Int>] {

@@ -169,7 +169,7 @@ private func expectError(_ text: String, _ description: String, sourceLocation: 
         ])
         #expect(keys("crf") == [
             "enabled", "iterations", "gaussian_weight", "gaussian_xy_std", "bilateral_weight", "bilateral_xy_std", "bilateral_rgb_std",
-            "width", "height", "every_nth_frame",
+            "width", "height", "every_nth_frame", "lattice_precision",
         ])
     }
 
@@ -205,7 +205,7 @@ private func expectError(_ text: String, _ description: String, sourceLocation: 
         #expect(!defaults.enabled && defaults.iterations == 5 && defaults.everyNthFrame == 1)
         #expect(defaults.gaussianWeight == 3 && defaults.gaussianXYStd == 1)
         #expect(defaults.bilateralWeight == 4 && defaults.bilateralXYStd == 67 && defaults.bilateralRGBStd == 3)
-        #expect(defaults.width == 0 && defaults.height == 0)
+        #expect(defaults.width == 0 && defaults.height == 0 && defaults.latticePrecision == .half)
         let c = try SegConfiguration.parse("""
             [crf]
             enabled = true
@@ -218,7 +218,9 @@ private func expectError(_ text: String, _ description: String, sourceLocation: 
             width = 160
             height = 120
             every_nth_frame = 3
+            lattice_precision = "float"
             """).crf
+        #expect(c.latticePrecision == .float)
         #expect(c.enabled && c.iterations == 10 && c.gaussianWeight == 2.5 && c.gaussianXYStd == 3)
         #expect(c.bilateralWeight == 5 && c.bilateralXYStd == 40.5 && c.bilateralRGBStd == 13)
         #expect(c.width == 160 && c.height == 120 && c.everyNthFrame == 3)
@@ -251,12 +253,14 @@ private func expectError(_ text: String, _ description: String, sourceLocation: 
         expectError("[crf]\nheight = -1", "segd.toml line 2: crf.height: must be in 0...8192, got -1")
         expectError("[crf]\nwidth = 2.0", "segd.toml line 2: crf.width: expected an integer, got a float 2.0")
         expectError("[crf]\nevery_nth_frame = 0", "segd.toml line 2: crf.every_nth_frame: must be in 1...1000, got 0")
+        expectError("[crf]\nlattice_precision = \"double\"",
+            #"segd.toml line 2: crf.lattice_precision: expected one of "half", "float", got "double""#)
         expectError("[crf]\nenabled = true\nwidth = 320",
             "segd.toml line 2: crf.height: must be set when width is (both 0: the model's mask size), got 0")
         expectError("[crf]\nenabled = true\nwidth = 0\nheight = 240",
             "segd.toml line 3: crf.width: must be set when height is (both 0: the model's mask size), got 0")
         expectError("[crf]\nenable = true",
-            "segd.toml line 2: crf.enable: unknown key in [crf] (known keys: enabled, iterations, gaussian_weight, gaussian_xy_std, bilateral_weight, bilateral_xy_std, bilateral_rgb_std, width, height, every_nth_frame)")
+            "segd.toml line 2: crf.enable: unknown key in [crf] (known keys: enabled, iterations, gaussian_weight, gaussian_xy_std, bilateral_weight, bilateral_xy_std, bilateral_rgb_std, width, height, every_nth_frame, lattice_precision)")
     }
 
     @Test func captureSection() throws {

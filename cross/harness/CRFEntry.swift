@@ -7,11 +7,13 @@ import SegKernelsConformance
 /// classes and prints one line:
 ///
 ///     crf WxH labels=L iterations=N digest=<hex> unary-digest=<hex> changed=<pixels>
-///         histogram=<pixels of label 0>,... vertices=<gaussian>,<bilateral> allocations=<count>
+///         histogram=<pixels of label 0>,... vertices=<gaussian>,<bilateral> half=<0|1>
+///         allocations=<count>
 ///
 /// `digest` is FNV-1a 64 of the mask after `iterations` steps, `unary-digest` of the mask after none
 /// (the most probable label of each pixel), `changed` the pixels where they differ, `histogram`
-/// counts the mask's labels, `allocations` the heap allocations of the marked calls.
+/// counts the mask's labels, `half` whether the lattices kept `Float16` rows, `allocations` the heap
+/// allocations of the marked calls.
 ///
 /// Marks: 0-1 around `init` (which builds the Gaussian lattice), 2-3 around `setImage` (the bilateral
 /// lattice), 4-5 around `infer` with `iterations` steps, 6-7 around `infer` with none, so that the
@@ -73,7 +75,8 @@ private func run(_ scene: SyntheticScene, iterations: Int) throws(CRFError) -> S
     let vertices = crf.vertexCounts
     return "crf \(scene.width)x\(scene.height) labels=\(scene.labels) iterations=\(iterations) digest=\(hex(digest.value))"
         + " unary-digest=\(hex(unaryDigest.value)) changed=\(changed) histogram=\(counts)"
-        + " vertices=\(vertices.gaussian),\(vertices.bilateral) allocations=\(allocations)"
+        + " vertices=\(vertices.gaussian),\(vertices.bilateral) half=\(crf.halfPrecisionRows ? 1 : 0)"
+        + " allocations=\(allocations)"
 }
 
 /// What `CRFError`'s hosted `description` says, without the floats Embedded Swift cannot print.
