@@ -4,7 +4,8 @@ import SegRuntime
 /// over pixel position and a bilateral kernel over position and colour, each symmetrically normalized
 /// and with Potts or matrix label compatibility, solved by mean-field iterations whose message passing
 /// is permutohedral-lattice filtering. It computes what pydensecrf's `DenseCRF2D` with
-/// `unary_from_softmax` computes, up to float rounding.
+/// `unary_from_softmax` computes, up to float rounding with `LatticePrecision.float`, and up to the
+/// rounding of 16-bit lattice values with `.half` (the default).
 ///
 /// Every buffer is allocated at init or grown by the first frames, so that steady-state frames of
 /// the same size allocate nothing. `setImage` builds the bilateral lattice for a frame; `infer` runs

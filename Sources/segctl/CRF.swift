@@ -17,7 +17,8 @@ struct CRF: ParsableCommand {
             bilateral weight 4 xy-std 67 rgb-std 3) or the [crf] section of --config; --iterations overrides \
             the iterations, --gaussian-compat / --bilateral-compat replace a kernel's Potts weight by a C x C \
             float32 .npy compatibility matrix (pydensecrf's 2-D compat). The result equals pydensecrf's \
-            DenseCRF2D with unary_from_softmax, up to float rounding. --bench-json times --runs runs of \
+            DenseCRF2D with unary_from_softmax up to float rounding with --lattice-precision float, and up \
+            to the rounding of 16-bit lattice values with half (the default). --bench-json times --runs runs of \
             setImage (lattice) and infer and prints one JSON object.
             """)
 
