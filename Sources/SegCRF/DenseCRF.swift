@@ -267,14 +267,11 @@ public final class DenseCRF: PartitionedWork {
     /// (`n * Q0`, Q0 the normalized clamped probabilities).
     private func loadPrior(_ planes: UnsafePointer<Float>) throws(CRFError) {
         let n = pixelCount, l = labels
+        if let invalid = firstInvalidValue(planes, count: n &* l) { throw invalidProbability(planes, at: invalid) }
         if twoLabelPotts || l == 1 {
             for label in 0..<l {
                 let plane = planes + label &* n
-                for p in 0..<n {
-                    let value = plane[p]
-                    guard value.isFinite, value >= 0 else { throw firstInvalidProbability(planes, found: label &* n &+ p) }
-                    prior[label &* n &+ p] = min(max(value, DenseCRF.minimumProbability), 1)
-                }
+                for p in 0..<n { prior[label &* n &+ p] = min(max(plane[p], DenseCRF.minimumProbability), 1) }
             }
             if l == 1 { return }
             for p in 0..<n {
@@ -285,7 +282,6 @@ public final class DenseCRF: PartitionedWork {
         }
         // Pixel-major rows are filled a tile of pixels at a time, so that the planes' values land in
         // rows the cache holds instead of one pass over all rows per label.
-        if let invalid = firstInvalidValue(planes, count: n &* l) { throw firstInvalidProbability(planes, found: invalid) }
         let cs = channelStride, tile = 64
         for start in stride(from: 0, to: n, by: tile) {
             let pixels = start..<min(n, start &+ tile)
@@ -338,13 +334,10 @@ public final class DenseCRF: PartitionedWork {
         return first
     }
 
-    /// The error for the first NaN, infinite or negative probability in plane order, given one at
-    /// plane offset `found`.
-    private func firstInvalidProbability(_ planes: UnsafePointer<Float>, found: Int) -> CRFError {
-        var first = 0
-        while planes[first].isFinite && planes[first] >= 0 && first < found { first &+= 1 }
-        let p = first % pixelCount
-        return .invalidProbability(label: first / pixelCount, x: p % width, y: p / width, value: planes[first])
+    /// The error for the invalid probability at plane offset `offset`.
+    private func invalidProbability(_ planes: UnsafePointer<Float>, at offset: Int) -> CRFError {
+        let p = offset % pixelCount
+        return .invalidProbability(label: offset / pixelCount, x: p % width, y: p / width, value: planes[offset])
     }
 
     /// DenseCRF's symmetric normalization of kernel `kernel` and the filtered normalized ones.
